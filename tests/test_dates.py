@@ -1,0 +1,91 @@
+import math
+
+import pytest
+
+from caseseries.dates import (CalendarDate, DateError, RelativeDate, UnknownDate, between, calendar_point,
+                              definitely_before, parse_date)
+
+
+@pytest.mark.parametrize("text, expected, precision", [
+    ("2008", CalendarDate(2008), "year"),
+    (2008, CalendarDate(2008), "year"),
+    ("2008-04", CalendarDate(2008, 4), "month"),
+    ("2024-05-20", CalendarDate(2024, 5, 20), "day"),
+])
+def test_calendar_dates_keep_their_precision(text, expected, precision):
+    date = parse_date(text)
+    assert date == expected
+    assert date.precision == precision
+    assert str(date) == str(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("rit-start + 12 months", RelativeDate("rit-start", 12, "month")),
+    ("rit-start+12 months", RelativeDate("rit-start", 12, "month")),
+    ("surgery - 2 weeks", RelativeDate("surgery", -2, "week")),
+    ("rit-start + >12 months", RelativeDate("rit-start", 12, "month", at_least=True)),
+    ("rit-start", RelativeDate("rit-start")),
+])
+def test_offsets(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_offsets_print_back_as_written():
+    assert str(parse_date("rit-start + >12 months")) == "rit-start + >12 months"
+    assert str(parse_date("surgery - 1 week")) == "surgery - 1 week"
+
+
+def test_unknown():
+    assert isinstance(parse_date("unknown"), UnknownDate)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("2019-13", "month 13 does not exist"),
+    ("2019-02-30", "day 2019-02-30 does not exist"),
+    ("19-04", "expected a date like"),
+    ("April 2019", "expected a date like"),
+    ("x + 3 fortnights", "expected a date like"),
+])
+def test_impossible_or_malformed_dates_are_refused(text, words):
+    with pytest.raises(DateError, match=words):
+        parse_date(text)
+
+
+def test_month_precision_spans_the_whole_month():
+    p = calendar_point(CalendarDate(2019, 2))
+    assert p.latest - p.earliest == 27
+
+
+def test_two_month_dates_give_months_with_uncertainty_not_days():
+    d = between(calendar_point(CalendarDate(2019, 5)), calendar_point(CalendarDate(2024, 11)))
+    assert 65 <= d.low < 65.2 and 66.9 < d.high <= 67.1
+    assert d.label() == "66 months (65–67)"
+
+
+def test_day_dates_give_an_exact_duration():
+    d = between(calendar_point(CalendarDate(2024, 5, 20)), calendar_point(CalendarDate(2025, 1, 20)))
+    assert d.exact and d.label() == "8 months"
+
+
+def test_censored_duration_reads_more_than():
+    d = between(calendar_point(CalendarDate(2024, 5, 20)), calendar_point(CalendarDate(2025, 1, 20)), censored=True)
+    assert d.at_least and d.label() == "> 8 months"
+
+
+def test_open_offset_is_unbounded_and_ordered_by_its_lower_bound():
+    root = calendar_point(CalendarDate(2020, 1, 1))
+    later = root.shifted(RelativeDate("a", 12, "month", at_least=True).offset_days, at_least=True)
+    assert math.isinf(later.latest) and later.is_open
+    assert definitely_before(root, later)
+
+
+def test_overlapping_month_and_day_are_not_ordered():
+    month = calendar_point(CalendarDate(2019, 4))
+    day = calendar_point(CalendarDate(2019, 4, 8))
+    assert not definitely_before(month, day) and not definitely_before(day, month)
+
+
+def test_different_axes_give_no_duration():
+    a = calendar_point(CalendarDate(2019))
+    b = a.__class__("rit-start", 0, 0, "anchor")
+    assert between(a, b) is None
