@@ -120,7 +120,7 @@ def radiotherapy_table(case: Case) -> pd.DataFrame:
             rows.append({
                 "course": c.id, "kind": c.kind, "technique": c.technique, "energy": c.energy,
                 "start": str(c.start), "end": _str(c.end), "target": t.name,
-                "total_dose_gy": _round(metrics.total_dose(t)), "fractions": t.fractions,
+                "total_dose_gy": _round(metrics.total_dose(t), 2), "fractions": t.fractions,
                 "dose_per_fraction_gy": _round(metrics.dose_per_fraction(t), 2), "schedule": t.schedule,
                 "bed_gy": _round(metrics.bed(t)), "eqd2_gy": _round(metrics.eqd2(t)), "locator": str(t.locator),
                 "t": _when(chrono, c.start)["t"],
