@@ -52,6 +52,17 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import RenderError, render_cases
+
+    try:
+        render_cases(args.case_ids)
+    except RenderError as exc:
+        print(f"caseseries: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="caseseries", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -68,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", choices=TABLES)
     p.add_argument("--format", choices=("csv", "markdown"), default="csv")
     p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("render", help="run the report notebook for cases into reports/cases (default: all)")
+    p.add_argument("case_ids", nargs="*", metavar="CASE_ID")
+    p.set_defaults(func=cmd_render)
     return parser
 
 

@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from .checks import case_problems, dotted
 from .model import Case
+from .paths import cases_dir as default_cases_dir
 from .yamlfile import YamlError, read_yaml
 
-CASES_DIR = Path("data/cases")
 
 
 class CaseFileError(Exception):
@@ -61,17 +61,17 @@ def load_case(path: str | Path) -> Case:
     return case
 
 
-def case_paths(paths: list[str | Path] | None = None, cases_dir: Path = CASES_DIR) -> list[Path]:
+def case_paths(paths: list[str | Path] | None = None, cases_dir: Path | None = None) -> list[Path]:
     """The case files named, or every *.yaml in data/cases, sorted."""
     if paths:
         out: list[Path] = []
         for p in map(Path, paths):
             out.extend(sorted(p.glob("*.yaml")) if p.is_dir() else [p])
         return out
-    return sorted(cases_dir.glob("*.yaml"))
+    return sorted((cases_dir or default_cases_dir()).glob("*.yaml"))
 
 
-def load_cases(paths: list[str | Path] | None = None, cases_dir: Path = CASES_DIR) -> list[Case]:
+def load_cases(paths: list[str | Path] | None = None, cases_dir: Path | None = None) -> list[Case]:
     """Load every case; raise CaseFileError with the errors of all bad files together."""
     cases, errors = [], []
     for path in case_paths(paths, cases_dir):
@@ -84,8 +84,9 @@ def load_cases(paths: list[str | Path] | None = None, cases_dir: Path = CASES_DI
     return cases
 
 
-def find_case(case_id: str, cases_dir: Path = CASES_DIR) -> Case:
+def find_case(case_id: str, cases_dir: Path | None = None) -> Case:
     """Load the case with this id, or fail naming the ids that exist."""
+    cases_dir = cases_dir or default_cases_dir()
     path = cases_dir / f"{case_id}.yaml"
     if not path.exists():
         known = [p.stem for p in sorted(cases_dir.glob("*.yaml"))]

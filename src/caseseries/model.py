@@ -52,10 +52,16 @@ class Locator(Strict):
         return ", ".join(parts)
 
 
+def _not_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected text or a number; YAML read yes/no/true/false as a boolean: put it in quotes")
+    return value
+
+
 class Fact(Strict):
     """One stated value with its locator."""
 
-    value: str | int | float
+    value: Annotated[str | int | float, BeforeValidator(_not_bool)]
     locator: Locator
 
 
