@@ -89,3 +89,8 @@ def test_different_axes_give_no_duration():
     a = calendar_point(CalendarDate(2019))
     b = a.__class__("rit-start", 0, 0, "anchor")
     assert between(a, b) is None
+
+
+def test_less_than_a_month():
+    d = between(calendar_point(CalendarDate(2019, 4, 8)), calendar_point(CalendarDate(2019, 4)))
+    assert d.label() == "< 1 month"

@@ -195,13 +195,16 @@ class Duration:
         return not self.at_least and abs(self.high - self.low) < 1e-9
 
     def label(self, unit: str = "months") -> str:
-        """How a reader sees it: '66 months (65–67)', '> 12 months', '3.2 months'."""
+        """How a reader sees it: '66 months (65–67)', '> 12 months', '3.2 months', '< 1 month'."""
+        if not self.at_least and self.high < 1:
+            return f"< 1 {unit.rstrip('s')}"
         if self.at_least:
             return f"> {_num(self.low)} {unit}"
         if self.exact or round(self.low) == round(self.high):
             return f"{_num(self.mid)} {unit}"
         # A spread of a month or more: whole months, with the range the dates allow.
-        return f"{round(self.mid)} {unit} ({round(self.low)}–{round(self.high)})"
+        mid = round(self.mid)
+        return f"{mid} {unit.rstrip('s') if mid == 1 else unit} ({round(self.low)}–{round(self.high)})"
 
 
 def _num(x: float, digits: int = 1) -> str:

@@ -61,10 +61,10 @@ def diagnosis_date(case: Case) -> DateSpec | None:
     return dated[0] if dated else None
 
 
-def first_event(case: Case, kind: str) -> Event | None:
-    """The earliest event of a kind (in time where placeable, else in file order)."""
+def first_event(case: Case, *kinds: str) -> Event | None:
+    """The earliest event of the kinds (in time where placeable, else in file order)."""
     chrono = Chronology(case)
-    events = [e for e in case.events if e.kind == kind]
+    events = [e for e in case.events if e.kind in kinds]
     if not events:
         return None
     placed = [(p.mid, i, e) for i, e in enumerate(events) if (p := chrono.safe_point(e.date)) is not None]
@@ -115,8 +115,12 @@ def overall_survival(case: Case) -> Duration | None:
     return Chronology(case).duration(start, case.outcome.last_contact, censored=case.outcome.status != "dead")
 
 
+RELAPSE = ("recurrence", "progression")
+
+
 def time_to_first_recurrence(case: Case) -> Duration | None:
-    event = first_event(case, "recurrence")
+    """Diagnosis to the first recurrence or progression event."""
+    event = first_event(case, *RELAPSE)
     return None if event is None else Chronology(case).duration(diagnosis_date(case), event.date)
 
 
@@ -158,8 +162,8 @@ def case_metrics(case: Case) -> list[Metric]:
     out = [
         Metric("overall survival from diagnosis", overall_survival(case),
                basis="diagnosis to last contact" + ("" if case.outcome.status == "dead" else ", censored (alive at last contact)")),
-        Metric("time from diagnosis to first recurrence", time_to_first_recurrence(case),
-               basis="diagnosis to the first recurrence event"),
+        Metric("time from diagnosis to first recurrence or progression", time_to_first_recurrence(case),
+               basis="diagnosis to the first recurrence or progression event"),
         Metric("time on immunotherapy", time_on_immunotherapy(case),
                basis="first immunotherapy start to end, censored when ongoing"),
     ]
@@ -167,7 +171,7 @@ def case_metrics(case: Case) -> list[Metric]:
         out.append(Metric(f"time on {regimen.name or regimen.id}", regimen_duration(case, regimen),
                           basis=f"regimen {regimen.id}: start to end" + (", censored (ongoing)" if regimen.ongoing_as_of else "")))
     for label, date in (
-        ("age at first recurrence", (first_event(case, "recurrence") or _none()).date),
+        ("age at first recurrence or progression", (first_event(case, *RELAPSE) or _none()).date),
         ("age at first immunotherapy", min((r.start for r in immunotherapy_regimens(case)), key=lambda d: _mid(chrono, d), default=None)),
         ("age at last contact", case.outcome.last_contact),
     ):

@@ -1,0 +1,92 @@
+"""Real papermill renders in a scratch project: escaping, byte-identical re-renders, atomic failure."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+XSS_CASE = (ROOT / "data/cases/bian2024-p1.yaml").read_text().replace(
+    "case_id: bian2024-p1", "case_id: xss").replace(
+    "label: Progression-free for more than 12 months", "label: \"<script>alert(1)</script>\"")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    (root / "data/cases").mkdir(parents=True)
+    (root / "data/cases/xss.yaml").write_text(XSS_CASE)
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    return root
+
+
+def render(root, *ids):
+    return subprocess.run([sys.executable, "-m", "caseseries.cli", "render", *ids], cwd=root, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "CASESERIES_ROOT": str(root)})
+
+
+@pytest.fixture(scope="module")
+def rendered(project):
+    out = render(project, "xss")
+    assert out.returncode == 0, out.stderr
+    return project / "reports/cases"
+
+
+def test_case_text_is_escaped_in_html(rendered):
+    page = (rendered / "xss.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+
+
+def test_html_loads_nothing_from_the_network(rendered):
+    page = (rendered / "xss.html").read_text()
+    assert "<script src=" not in page and "cdnjs" not in page and "mathjax" not in page.lower()
+    assert 'src="data:image/png;base64,' in page
+
+
+def test_second_render_is_byte_identical(project, rendered):
+    before = {p.name: p.read_bytes() for p in rendered.iterdir()}
+    out = render(project, "xss")
+    assert out.returncode == 0, out.stderr
+    assert {p.name: p.read_bytes() for p in rendered.iterdir()} == before
+
+
+def test_kept_notebook_has_no_volatile_metadata(rendered):
+    nb = json.loads((rendered / "xss.ipynb").read_text())
+    assert nb["metadata"]["papermill"] == {"parameters": {"case_id": "xss"}}
+    assert all(set(c["metadata"]) <= {"tags"} for c in nb["cells"])
+
+
+def test_failed_render_names_the_cell_and_keeps_the_previous_report(project, rendered):
+    before = (rendered / "xss.html").read_bytes()
+    template = project / "notebooks/case_report.ipynb"
+    good = template.read_text()
+    nb = json.loads(good)
+    nb["cells"].insert(3, {"cell_type": "code", "id": "boom", "metadata": {}, "execution_count": None,
+                           "outputs": [], "source": "raise RuntimeError('broken section')"})
+    template.write_text(json.dumps(nb))
+    try:
+        out = render(project, "xss")
+    finally:
+        template.write_text(good)
+    assert out.returncode == 1
+    assert "render xss: cell" in out.stderr and "raise RuntimeError('broken section')" in out.stderr
+    assert "RuntimeError: broken section" in out.stderr and "Traceback" not in out.stderr
+    assert (rendered / "xss.html").read_bytes() == before
+
+
+def test_invalid_case_is_refused_before_anything_runs(project, rendered):
+    bad = project / "data/cases/broken.yaml"
+    bad.write_text("case_id: broken\n")
+    try:
+        out = render(project, "xss", "broken")
+    finally:
+        bad.unlink()
+    assert out.returncode == 1
+    assert "broken.yaml:1: title: missing (required)" in out.stderr
+    assert "executing" not in out.stderr
