@@ -45,7 +45,7 @@ class Locator(Strict):
         parts = [self.section]
         if self.paragraph:
             parts.append(f"¶{self.paragraph}")
-        if self.table:
+        if self.table and self.section != f"Table {self.table}":
             parts.append(f"Table {self.table}")
         if self.figure:
             parts.append(f"Figure {self.figure}")
