@@ -91,8 +91,7 @@ def case_summary(case: Case) -> str:
         sentences.append(f"{len(recurrences)} recurrence or progression event{'s' if len(recurrences) > 1 else ''} recorded.")
     o = case.outcome
     when = "" if str(o.last_contact) == "unknown" else f" ({o.last_contact})"
-    status = o.status_as_worded or o.status
-    sentences.append(f"Status at last contact{when}: {status}.")
+    sentences.append(f"Status at last contact{when}: {o.status}.")
     return " ".join(sentences)
 
 
