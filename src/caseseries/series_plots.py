@@ -1,0 +1,299 @@
+"""Series figures: the swimmer plot and the aligned marker kinetics, drawn from the series tables.
+
+Both take the DataFrames of ``series.py`` (months from each patient's time 0), never the
+case model, so what is drawn is exactly what the tables list. The swimmer plot splits
+into pages of ``per_page`` lanes (legible at 50 patients, usable at 200); history long
+before time 0 is drawn on a compressed scale so that decades of follow-up do not squeeze
+the treatment months into a sliver.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from .plots import PALETTE, style  # noqa: E402
+
+LINEAR_BEFORE = 24.0   # months before time 0 drawn to scale; earlier history is compressed
+COMPRESSION = 12.0     # months: the larger, the gentler the compression
+PER_PAGE = 50
+LABEL_LANES = 15       # bars carry their names when a page has at most this many lanes
+
+EVENT_STYLE = {  # kind -> (marker, colour, legend label)
+    "diagnosis": ("D", "0.35", "diagnosis"),
+    "surgery": ("^", "0.15", "surgery"),
+    "treatment declined": ("x", "0.35", "treatment declined"),
+    "recurrence": ("X", "#d62728", "recurrence or progression"),
+    "progression": ("X", "#d62728", "recurrence or progression"),
+    "death": ("s", "black", "death"),
+}
+RESPONSE_COLOURS = {"CR": "#1a9641", "PR": "#a6d96a", "SD": "#fdae61", "PD": "#d7191c"}
+
+
+# ---------------------------------------------------------------- the compressed time axis
+
+
+def _forward(x):
+    x = np.asarray(x, dtype=float)
+    far = -LINEAR_BEFORE - x
+    return np.where(x >= -LINEAR_BEFORE, x, -LINEAR_BEFORE - COMPRESSION * np.log1p(np.clip(far, 0, None) / COMPRESSION))
+
+
+def _inverse(y):
+    y = np.asarray(y, dtype=float)
+    far = -LINEAR_BEFORE - y
+    return np.where(y >= -LINEAR_BEFORE, y, -LINEAR_BEFORE - COMPRESSION * np.expm1(np.clip(far, 0, None) / COMPRESSION))
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    """Round months: every 6 or 12 on the linear part, a few milestones on the compressed part."""
+    span = high - max(low, -LINEAR_BEFORE)
+    step = 6 if span <= 48 else 12 if span <= 120 else 24 if span <= 240 else 60
+    ticks = [float(m) for m in range(int(math.floor(max(low, -LINEAR_BEFORE) / step) * step), int(high) + 1, step)]
+    ticks += [float(m) for m in (-48, -96, -180, -360, -600) if m >= low]
+    return sorted(set(t for t in ticks if low - 1e-9 <= t <= high + 1e-9))
+
+
+# ---------------------------------------------------------------- swimmer
+
+
+def lane_order(frame: pd.DataFrame) -> list[str]:
+    """Patients grouped by the target of their checkpoint inhibitor, longest follow-up after time 0 first."""
+    groups = frame.groupby("patient", sort=True)["group"].first()
+    reach = frame.assign(reach=frame["end"].fillna(frame["start"])).groupby("patient")["reach"].max()
+    last_group = groups.str.contains("not reported")
+    keys = sorted(groups.index, key=lambda p: (bool(last_group[p]), groups[p], -reach[p], p))
+    return keys
+
+
+def swimmer_figures(frame: pd.DataFrame, title: str = "", per_page: int = PER_PAGE) -> list[Figure]:
+    """One figure per page of lanes, all on the same x range so that pages compare."""
+    if frame.empty:
+        return []
+    style()
+    order = lane_order(frame)
+    low = min(frame["start"].min(), 0.0)
+    high = max(frame["end"].max(skipna=True) if frame["end"].notna().any() else 0.0, frame["start"].max(), 6.0)
+    pages = [order[i:i + per_page] for i in range(0, len(order), per_page)]
+    return [_swimmer_page(frame, lanes, low, high, title, n, len(pages)) for n, lanes in enumerate(pages, 1)]
+
+
+def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float, title: str,
+                  page: int, pages: int) -> Figure:
+    n = len(lanes)
+    fig, ax = plt.subplots(figsize=(11.5, 0.46 * n + 3.2))
+    ax.set_xscale("function", functions=(_forward, _inverse))
+    labels = n <= LABEL_LANES
+    row = {p: n - 1 - i for i, p in enumerate(lanes)}
+    arrow = max(1.5, 0.025 * (high - max(low, -LINEAR_BEFORE)))
+    for patient in lanes:
+        y = row[patient]
+        lane = frame[frame["patient"] == patient]
+        for r in lane[lane["kind"] == "follow-up"].itertuples():
+            _follow_up(ax, r, y, arrow)
+        therapy = lane[lane["kind"] == "therapy"]
+        named = [r.Index for r in therapy.sort_values("start", kind="stable").itertuples()
+                 if "immunotherapy" in _parts(r.category)][:1]  # only the first: more names would collide
+        for r in therapy.itertuples():
+            _bar(ax, r, y, arrow, labels and r.Index in named)
+        for r in lane[lane["kind"].isin(["event", "response"])].itertuples():
+            _marker(ax, r, y)
+    _group_headers(ax, frame, lanes, row, low)
+    ax.axvline(0, color="0.2", linewidth=1)
+    left = low - (4 if low >= -LINEAR_BEFORE else 20)
+    ax.set_xlim(left, high + 3 * arrow)
+    if low < -LINEAR_BEFORE:
+        ax.axvspan(left, -LINEAR_BEFORE, color="0.93", zorder=0, linewidth=0)
+        ax.annotate(f"earlier than {LINEAR_BEFORE:.0f} months:\ncompressed scale", (-LINEAR_BEFORE, 0.0),
+                    xycoords=("data", "axes fraction"), ha="right", va="bottom", fontsize=7, color="0.4",
+                    xytext=(-3, 3), textcoords="offset points")
+    ax.set_xticks(_ticks(low, high))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:+.0f}" if v else "0"))
+    ax.set_yticks(range(n), list(reversed(lanes)), fontsize=9 if n <= 60 else 7)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("months from time 0 (each patient's alignment event)")
+    suffix = f" (page {page} of {pages})" if pages > 1 else ""
+    ax.set_title((title or "Swimmer plot") + suffix, loc="left", fontsize=11)
+    if n > LABEL_LANES:  # a tall page: months on top too
+        ax.tick_params(axis="x", labeltop=True, top=True)
+    legend_inches = 1.0
+    _swimmer_legend(fig, frame)
+    fig.tight_layout(rect=(0, legend_inches / fig.get_figheight(), 1, 1))
+    return fig
+
+
+def _parts(category: str) -> list[str]:
+    if category == "chemo-immunotherapy":
+        return ["chemotherapy", "immunotherapy"]
+    if category == "brachytherapy":
+        return ["radiotherapy"]
+    return [p for p in category.split(" + ") if p in PALETTE] or ["disease status"]
+
+
+def _bar(ax, r, y: float, arrow: float, labels: bool) -> None:
+    """A therapy phase: systemic therapy in the upper half of the lane, radiotherapy in the lower half."""
+    radio = r.category in ("radiotherapy", "brachytherapy")
+    bottom, height = (y - 0.34, 0.18) if radio else (y - 0.08, 0.38)
+    parts = _parts(r.category)
+    start = r.start
+    if r.end_kind == "not reported" or r.end is None or (isinstance(r.end, float) and math.isnan(r.end)):
+        # End not given: a start tick and a short hatched stub, never an invented end.
+        for k, part in enumerate(parts):
+            h = height / len(parts)
+            ax.bar(start, h, width=1.2, bottom=bottom + k * h, align="edge", color="white",
+                   edgecolor=PALETTE[part], hatch="////", linewidth=0.8, zorder=3)
+        ax.plot([start, start], [bottom, bottom + height], color=PALETTE[parts[0]], linewidth=2, zorder=4)
+        end = start + 1.2
+    else:
+        end = max(r.end, start + 0.25)  # a single day stays visible
+        dashed = r.end_kind == "as reported"
+        for k, part in enumerate(parts):
+            h = height / len(parts)
+            ax.bar(start, h, width=end - start, bottom=bottom + k * h, align="edge",
+                   color=PALETTE[part], alpha=0.35 if dashed else 0.9, linewidth=1 if dashed else 0,
+                   edgecolor=PALETTE[part], linestyle="--", zorder=3)
+        if r.end_kind in ("ongoing", "open"):
+            ax.annotate("", xy=(end + arrow, bottom + height / 2), xytext=(end, bottom + height / 2),
+                        arrowprops={"arrowstyle": "-|>", "color": PALETTE[parts[-1]], "lw": 1.6}, zorder=4)
+    if labels:
+        ax.annotate(r.label, (start, bottom + height), xytext=(1, 1.5), textcoords="offset points", fontsize=7,
+                    color="0.2", va="bottom", zorder=5, clip_on=True)
+
+
+def _follow_up(ax, r, y: float, arrow: float) -> None:
+    ax.plot([r.start, r.end], [y, y], color="0.55", linewidth=1, zorder=1)
+    if r.end_kind in ("ongoing", "open"):
+        ax.annotate("", xy=(r.end + arrow, y), xytext=(r.end, y),
+                    arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 1.2}, zorder=2)
+    else:
+        ax.plot([r.end], [y], marker="|", color="0.3", markersize=10, zorder=2)
+
+
+def _marker(ax, r, y: float) -> None:
+    if r.kind == "event":
+        marker, colour, _ = EVENT_STYLE[r.category]
+        face = colour
+    elif r.category in RESPONSE_COLOURS:
+        marker, colour, face = "o", "0.15", RESPONSE_COLOURS[r.category]
+    else:
+        marker, colour, face = "o", "0.15", "white"
+    ax.plot([r.start], [y + 0.11], marker=marker, markersize=7, color=colour, markerfacecolor=face,
+            markeredgecolor="0.15" if marker not in ("x", "X") else colour, markeredgewidth=0.8,
+            linestyle="none", zorder=6, alpha=0.6 if r.open_start else 1.0)
+    if r.open_start:  # "some time after": the marker sits at the earliest it can be
+        ax.annotate("", xy=(r.start + 2.5, y + 0.11), xytext=(r.start, y + 0.11),
+                    arrowprops={"arrowstyle": "->", "color": "0.4", "lw": 0.8}, zorder=5)
+    if r.kind == "response" and r.category in RESPONSE_COLOURS:
+        ax.annotate(r.category, (r.start, y + 0.11), xytext=(0, 5), textcoords="offset points", fontsize=6,
+                    ha="center", va="bottom", color="0.2", zorder=6)
+
+
+def _group_headers(ax, frame: pd.DataFrame, lanes: list[str], row: dict, low: float) -> None:
+    groups = frame.groupby("patient")["group"].first()
+    previous = None
+    for patient in lanes:
+        g = groups[patient]
+        if g != previous:
+            y = row[patient]
+            if previous is not None:
+                ax.axhline(y + 0.5, color="0.6", linewidth=0.8, linestyle=":")
+            ax.annotate(g, (0.0, y + 0.5), xycoords=("axes fraction", "data"), xytext=(-6, 0),
+                        textcoords="offset points", fontsize=8, fontweight="bold", color="0.25", va="center",
+                        ha="right", annotation_clip=False)
+            previous = g
+
+
+def _swimmer_legend(fig, frame: pd.DataFrame) -> None:
+    therapy = frame[frame["kind"] == "therapy"]
+    shown = [p for p in PALETTE if any(p in _parts(c) for c in therapy["category"])]
+    handles = [Patch(facecolor=PALETTE[p], label=p) for p in shown]
+    kinds = set(therapy["end_kind"])
+    if "not reported" in kinds:
+        handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="////", label="end not reported"))
+    if "as reported" in kinds:
+        handles.append(Patch(facecolor="0.8", edgecolor="0.3", linestyle="--", label="duration as reported"))
+    handles.append(Line2D([], [], color="0.45", marker=">", markersize=6, label="ongoing / 'more than'"))
+    handles.append(Line2D([], [], color="0.55", linewidth=1, label="follow-up to last contact"))
+    events = frame[frame["kind"] == "event"]["category"]
+    seen = set()
+    for kind in EVENT_STYLE:
+        marker, colour, label = EVENT_STYLE[kind]
+        if kind in set(events) and label not in seen:
+            seen.add(label)
+            handles.append(Line2D([], [], color=colour, marker=marker, linestyle="none", markersize=7,
+                                  markeredgecolor="0.15" if marker not in ("x", "X") else colour, label=label))
+    responses = set(frame[frame["kind"] == "response"]["category"])
+    for cat, colour in RESPONSE_COLOURS.items():
+        if cat in responses:
+            handles.append(Line2D([], [], marker="o", color="0.15", markerfacecolor=colour, linestyle="none",
+                                  markersize=7, label=f"{cat} (as stated)"))
+    if "as worded" in responses:
+        handles.append(Line2D([], [], marker="o", color="0.15", markerfacecolor="white", linestyle="none",
+                              markersize=7, label="response in words, no category"))
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=8, frameon=False)
+
+
+# ---------------------------------------------------------------- kinetics
+
+
+def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
+    """× ULN on a log scale, one panel per analyte, one line per patient; None when nothing is numeric."""
+    data = frame[frame["times_uln"].notna()]
+    if data.empty:
+        return None
+    style()
+    analytes = sorted(data["analyte"].unique())
+    patients = sorted(data["patient"].unique())
+    colours = dict(zip(patients, sns.color_palette("colorblind", len(patients))))
+    cols = min(len(analytes), 2)
+    rows = math.ceil(len(analytes) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(11 if cols == 2 else 9, 3.8 * rows + 0.8), squeeze=False)
+    annotate = len(patients) <= 8
+    for ax, analyte in zip(axes.ravel(), analytes):
+        panel = data[data["analyte"] == analyte]
+        for patient in patients:
+            line = panel[panel["patient"] == patient].sort_values("months")
+            if line.empty:
+                continue
+            low = line["months"] - line["months_low"]
+            high = (line["months_high"] - line["months"]).fillna(0)
+            ax.errorbar(line["months"], line["times_uln"], xerr=[low, high], color=colours[patient], marker="o",
+                        markersize=5, linewidth=1.4, elinewidth=3, ecolor=(*colours[patient], 0.3), capsize=0,
+                        label=patient)
+            if annotate:
+                for r in line.itertuples():
+                    ax.annotate(f"{r.value:g} {r.unit} = {r.times_uln:.3g} × ULN ({r.reference})", (r.months, r.times_uln),
+                                xytext=(4, 4), textcoords="offset points", fontsize=7, color="0.25")
+        ax.set_yscale("log")
+        ax.axhline(1, color="firebrick", linestyle="--", linewidth=1)
+        ax.annotate("upper reference limit (1 × ULN)", (0.0, 1), xycoords=("axes fraction", "data"),
+                    xytext=(3, 3), textcoords="offset points", fontsize=7, color="firebrick")
+        ax.axvline(0, color="0.2", linewidth=1)
+        ax.annotate("time 0", (0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -10),
+                    textcoords="offset points", fontsize=7, color="0.2")
+        left, right = ax.get_xlim()
+        ax.set_xlim(min(left, -1), max(right, 1))
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(min(lo, 0.5), max(hi, 2))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}×"))
+        ax.set_title(analyte, loc="left", fontsize=10)
+        ax.set_xlabel("months from time 0")
+        ax.set_ylabel("multiple of the upper reference limit")
+        ax.legend(fontsize=7, loc="best")
+    for ax in axes.ravel()[len(analytes):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.tight_layout()
+    return fig
