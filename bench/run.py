@@ -1,0 +1,247 @@
+"""`make bench`: the costs users feel, each beside its floor measured in the same run.
+
+    .venv/bin/python bench/run.py [--runs N] [--quick-runs M] [--only KEY ...] [--keep]
+
+Prints one markdown table (figure, median, floor, ratio, target, verdict) and writes
+it with the notes below it to bench/results/latest.md. Heavy rows take the median of
+--runs runs (default 3), process start-up rows of --quick-runs (default 10). All
+rendering happens in scratch copies of the project (bench/scratch.py); synthetic cases
+go to temporary folders, never to data/cases. A row that cannot run says why instead
+of a number. What bounds a missed target: bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import measure
+import scratch
+from measure import Row, Timing, absolute_row, ratio_row, run, seconds, time_command, time_pair
+
+ROOT = scratch.ROOT
+PY = str(ROOT / ".venv" / "bin" / "python")
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+SEED = 1
+REPORT_CASE = "toripalimab-iiic2p"  # the richest real case
+
+
+def worker(name: str, args: list, env: dict | None = None, cwd: Path = ROOT) -> dict:
+    """Run bench/<name>.py in its own process and return the JSON it prints."""
+    _, out = run([PY, str(BENCH / name), *map(str, args)], cwd, env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_size(folder: Path) -> int:
+    sizes = sorted(p.stat().st_size for p in folder.glob("*.yaml"))
+    return round(sizes[len(sizes) // 2] / 1024)
+
+
+def synthetic_project(n: int, base: Path) -> Path:
+    """A minimal project (synthetic cases, drug reference, notebooks) to render a series of n cases."""
+    from caseseries.synth import write_cases
+
+    root = base / f"series-{n}"
+    write_cases(root / "data" / "cases", n, SEED)
+    shutil.copytree(ROOT / "data" / "reference", root / "data" / "reference")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    return root
+
+
+# ---------------------------------------------------------------- rows
+
+
+def row_setup(runs: int) -> Row:
+    """`make .venv` in a copy without an environment; one warm-up run fills the caches."""
+    copy = scratch.copy_project(with_venv=False)
+    try:
+        fig = time_command(["make", "--no-print-directory", ".venv"], copy, runs, warmup=1,
+                           before=lambda: shutil.rmtree(copy / ".venv", ignore_errors=True))
+    finally:
+        scratch.remove(copy)
+    return absolute_row("set-up: fresh `.venv` from the lock (`make .venv`, packages in the local cache)", fig, 20,
+                        "< 20 s (uv, bytecode compiled at install)")
+
+
+def row_validate(runs: int) -> Row:
+    fig, floor = time_pair([str(ROOT / ".venv/bin/caseseries"), "validate"], [PY, "-c", "import yaml"], ROOT, runs)
+    return ratio_row("`caseseries validate` on data/cases, whole process", fig, floor, "`python -c \"import yaml\"`",
+                     3, "≤ 3×")
+
+
+def row_load(runs: int, base: Path) -> Row:
+    from caseseries.synth import write_cases
+
+    folder = base / "load-1000"
+    write_cases(folder, 1000, SEED)
+    ours = worker("load_worker.py", ["caseseries", folder, runs])
+    plain = worker("load_worker.py", ["safe_load", folder, runs])
+    mem = worker("load_worker.py", ["memory", folder, 1])
+    peak = mem["peak_rss_mb"]
+    row = ratio_row("load + validate 1,000 synthetic cases, in process", Timing(ours["times"]), Timing(plain["times"]),
+                    "plain `yaml.safe_load` of the same files", 3, "≤ 3×, peak memory < 300 MB",
+                    extra=f"; peak RSS {peak:.0f} MB ({mem['rss_after_imports_mb']:.0f} MB after imports)")
+    row.met = row.met and peak < 300
+    per_case = Timing(ours["times"]).median * 1000 / ours["files"]
+    row.notes.append(f"load + validate: {per_case:.1f} ms per synthetic case (median case file {median_size(folder)} KB)")
+    return row
+
+
+def row_render(runs: int, copy: Path) -> Row:
+    res = worker("render_worker.py", [copy, REPORT_CASE, runs], {"CASESERIES_ROOT": str(copy)}, copy)
+    row = ratio_row(f"one case report rendered (execute + HTML, `render.run` on `{REPORT_CASE}`)",
+                    Timing(res["figure"]), Timing(res["floor"]),
+                    "papermill, empty notebook, same kernel + same HTML export", 2, "≤ 2×")
+    row.notes.append(f"`import papermill` (once per `caseseries render` process): {seconds(res['import_papermill'])}")
+    alone = time_command([str(copy / ".venv" / "bin" / "caseseries"), "render", REPORT_CASE], copy, runs,
+                         {"CASESERIES_ROOT": str(copy)})
+    row.notes.append(f"the same case as its own process (`caseseries render {REPORT_CASE}`, what make runs "
+                     f"per case): {seconds(alone.median)}")
+    warm = Timing(res["warm_kernel"])
+    row.notes.append(f"what-if, not a figure: the same report in one kernel kept across runs (nbclient): "
+                     f"{seconds(warm.median)} per report ({warm.median / Timing(res['floor']).median:.2f}× the floor)")
+    return row
+
+
+def row_reports(runs: int, copy: Path) -> Row:
+    """`make reports` from clean, serial and -j2, interleaved."""
+    make = scratch.make_args(copy)
+    serial, parallel = [], []
+    for _ in range(runs):
+        for args, times in ((make, serial), (make + ["-j2"], parallel)):
+            scratch.clean_reports(copy)
+            times.append(run(args + ["reports"], copy)[0])
+    fig, floor = Timing(parallel), Timing(serial)
+    n = len(list((copy / "data" / "cases").glob("*.yaml")))
+    row = ratio_row(f"`make -j2 reports` from clean ({n} cases + series + index)", fig, floor,
+                    "serial `make reports`", 0.65, "≤ 0.65× serial")
+    return row
+
+
+def row_noop(runs: int, copy: Path) -> Row:
+    fig = time_command(scratch.make_args(copy) + ["reports"], copy, runs)
+    return absolute_row("no-op `make reports` (everything up to date)", fig, 1, "< 1 s")
+
+
+def rows_series(runs: int, base: Path) -> list[Row]:
+    from caseseries import render
+
+    if not (ROOT / "notebooks" / "case_series.ipynb").exists() or not hasattr(render, "series_job"):
+        return [Row("series notebook with 4, 50 and 200 cases", "not available: series notebook missing")]
+    timings, shots = {}, []
+    for n in (4, 50, 200):
+        root = synthetic_project(n, base)
+        res = worker("series_worker.py", [root, runs], {"CASESERIES_ROOT": str(root)}, root)
+        timings[n] = Timing(res["times"])
+        shots += save_figures(Path(res["notebook"]), f"series-{n}")
+    floor = timings[4]
+    out = [ratio_row(f"series notebook, {n} synthetic cases", timings[n], floor, "the series with 4 cases",
+                     2 if n == 200 else float("inf"), "≤ 2× (200 cases); legible at 50, usable at 200: look")
+           for n in (50, 200)]
+    out[0].met = None  # no time target at 50: legibility, judged by eye
+    out[0].notes.append("figures to look at: " + ", ".join(shots))
+    return out
+
+
+def save_figures(notebook: Path, stem: str) -> list[str]:
+    """The PNG figures of a rendered notebook, into bench/results/ (to look at the plots)."""
+    import base64
+
+    nb = json.loads(notebook.read_text())
+    names = []
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png:
+                name = f"{stem}-{len(names) + 1}.png"
+                (RESULTS / name).write_bytes(base64.b64decode(png))
+                names.append(f"bench/results/{name}")
+    return names
+
+
+def row_test(runs: int, copy: Path) -> Row:
+    """`make test` on the warm environment, with pytest's own totals and slowest tests."""
+    times, last = [], None
+    for _ in range(runs):
+        elapsed, last = run(scratch.make_args(copy) + ["-i", "test"], copy, check=False)
+        times.append(elapsed)
+    fig = Timing(times)
+    text = last.stdout + last.stderr
+    totals = re.findall(r"=+ (.*?(?:passed|failed|error|skipped).*? in [\d.]+s.*?) =+", text)
+    failed = any(re.search(r"\d+ (failed|error)", t) for t in totals)
+    row = absolute_row("`make test` on a warm environment", fig, 90, "< 90 s, with the slowest tests",
+                       extra="; some tests FAILED" if failed else "")
+    row.notes.append("`make test` pytest totals (last run): " + "; ".join(totals))
+    slowest = re.search(r"slowest \d+ durations =+\n(.*?)\n(?:\n|=)", text, re.S)
+    if slowest:
+        row.notes.append("slowest tests (`--durations`, last run):\n" +
+                         "\n".join("    " + line for line in slowest.group(1).splitlines()))
+    return row
+
+
+# ---------------------------------------------------------------- main
+
+ROWS = ("setup", "validate", "load", "render", "reports", "noop", "series", "test")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 3)),
+                        help="runs per heavy figure (median); default 3 or $BENCH_RUNS")
+    parser.add_argument("--quick-runs", type=int, default=10, help="runs per process start-up figure; default 10")
+    parser.add_argument("--only", nargs="+", choices=ROWS, default=list(ROWS))
+    parser.add_argument("--keep", action="store_true", help="keep the scratch copies (their paths are printed)")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="caseseries-bench-data-"))
+    copy = scratch.copy_project(with_venv=True) if {"render", "reports", "noop", "test"} & set(args.only) else None
+    rows: list[Row] = []
+
+    def attempt(key: str, make_rows) -> None:
+        if key not in args.only:
+            return
+        print(f"bench: {key} ...", file=sys.stderr, flush=True)
+        try:
+            made = make_rows()
+            rows.extend(made if isinstance(made, list) else [made])
+        except Exception as exc:  # a row that cannot run says why; the others still run
+            rows.append(Row(key, f"could not run: {str(exc).splitlines()[0][:200]}"))
+
+    try:
+        attempt("setup", lambda: row_setup(args.runs))
+        attempt("validate", lambda: row_validate(args.quick_runs))
+        attempt("load", lambda: row_load(args.runs, base))
+        attempt("render", lambda: row_render(args.runs, copy))
+        attempt("reports", lambda: row_reports(args.runs, copy))
+        attempt("noop", lambda: row_noop(args.quick_runs, copy))
+        attempt("series", lambda: rows_series(args.runs, base))
+        attempt("test", lambda: row_test(args.runs, copy))
+    finally:
+        if args.keep:
+            print(f"bench: kept {base} and {copy}", file=sys.stderr)
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+            if copy is not None:
+                scratch.remove(copy)
+
+    header = (f"caseseries bench, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+              f"{os.cpu_count()} cores, Python {platform.python_version()}; medians of {args.runs} runs "
+              f"({args.quick_runs} for process start-up rows); ratio = figure ÷ floor")
+    notes = [f"- {n}" for r in rows for n in r.notes]
+    text = "\n".join([header, "", measure.table(rows), "", *notes, ""])
+    print(text)
+    (RESULTS / "latest.md").write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
