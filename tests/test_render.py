@@ -59,7 +59,7 @@ def test_second_render_is_byte_identical(project, rendered):
 def test_kept_notebook_has_no_volatile_metadata(rendered):
     nb = json.loads((rendered / "xss.ipynb").read_text())
     assert nb["metadata"]["papermill"] == {"parameters": {"case_id": "xss"}}
-    assert all(set(c["metadata"]) <= {"tags"} for c in nb["cells"])
+    assert all(set(c["metadata"]) <= {"tags", "slideshow"} for c in nb["cells"])
 
 
 def test_failed_render_names_the_cell_and_keeps_the_previous_report(project, rendered):

@@ -5,7 +5,8 @@ Each check yields ``(path, message)`` so that the loader can name the line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+from collections.abc import Collection, Iterator
 
 from .chronology import AnchorError, Chronology
 from .dates import DateSpec, TimePoint, definitely_before
@@ -14,8 +15,9 @@ from .model import Case
 Problem = tuple[tuple[str | int, ...], str]
 
 
-def case_problems(case: Case, file_stem: str | None = None) -> list[Problem]:
-    """Every cross-item problem of a case, in file order."""
+def case_problems(case: Case, file_stem: str | None = None,
+                  known_drugs: Collection[str] | None = None) -> list[Problem]:
+    """Every cross-item problem of a case, in file order; drugs are checked when the known names are given."""
     problems: list[Problem] = []
     if file_stem is not None and case.case_id != file_stem:
         problems.append((("case_id",), f"expected the file name '{file_stem}', found '{case.case_id}'"))
@@ -29,6 +31,8 @@ def case_problems(case: Case, file_stem: str | None = None) -> list[Problem]:
             problems.append((path, str(exc)))
     problems += _ends_after_starts(case, points)
     problems += _nothing_after_last_contact(points)
+    if known_drugs is not None:
+        problems += _unknown_drugs(case, known_drugs)
     return problems
 
 
@@ -98,3 +102,18 @@ def _nothing_after_last_contact(points: dict) -> Iterator[Problem]:
             continue
         if definitely_before(last, point):
             yield path, "is after the last contact (outcome.last_contact)"
+
+
+def _unknown_drugs(case: Case, known: Collection[str]) -> Iterator[Problem]:
+    """Every agent must be in the drug reference; suggest the closest known names."""
+    names = sorted(known)
+    for i, regimen in enumerate(case.regimens):
+        for j, agent in enumerate(regimen.agents):
+            if agent.drug in known:
+                continue
+            same = [n for n in names if n == agent.drug.strip().lower()]  # only the case differs
+            close = same or difflib.get_close_matches(agent.drug.lower(), names, n=3, cutoff=0.6)
+            hint = (" (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)") if close else ""
+            yield ("regimens", i, "agents", j, "drug"), (
+                f"unknown drug '{agent.drug}'{hint}: not in data/reference/drugs.yaml "
+                "(a new agent goes there with its class, group, target and source)")

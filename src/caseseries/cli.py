@@ -63,6 +63,104 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teach(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .disclosure import DisclosureError
+    from .render import RenderError, run, teach_job
+    from .slides import SlidesError, install_reveal
+
+    try:
+        job = teach_job(args.case_id, args.as_of)
+        if args.no_slides:
+            job = replace(job, slides=None)
+        else:
+            install_reveal(job.slides.parent)
+        run([job])
+    except (DisclosureError, RenderError, SlidesError) as exc:
+        print(f"caseseries teach: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_slides(args: argparse.Namespace) -> int:
+    from .slides import SlidesError, render_case_decks
+
+    try:
+        render_case_decks(args.case_ids, progress=sys.stderr)
+    except SlidesError as exc:
+        print(f"caseseries slides: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_care(args: argparse.Namespace) -> int:
+    from . import care, tables
+
+    cases = [find_case(c) for c in args.case_ids] if args.case_ids else load_cases()
+    frame = care.care_matrix(cases) if args.matrix else care.series_care_table(cases)
+    if args.format == "markdown":
+        print(tables.to_markdown(frame.replace("", None)))
+    else:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import write_cases
+
+    if args.n < 0 or args.seed < 0:
+        print("caseseries synth: N and --seed must be whole numbers ≥ 0", file=sys.stderr)
+        return 1
+    try:
+        paths = write_cases(args.out, args.n, args.seed)
+    except ValueError as exc:
+        print(f"caseseries synth: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(paths)} synthetic case files (seed {args.seed}) to {args.out}")
+    return 0
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    """Render the series notebook (reports/series.*) and the index, or print one series table."""
+    from . import series
+
+    try:
+        series.check_align_on(args.align_on)
+    except ValueError as exc:
+        print(f"caseseries series: {exc}", file=sys.stderr)
+        return 1
+    if args.table:
+        from . import tables
+
+        cases = [find_case(c) for c in args.case_ids] if args.case_ids else load_cases()
+        frame = series.series_table(cases, args.table, args.align_on)
+        if args.format == "markdown":
+            print(tables.to_markdown(frame))
+        else:
+            frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    from .index import write_index
+    from .load import display_path
+    from .render import RenderError, run, series_job
+
+    try:
+        run([series_job(args.case_ids or None, args.align_on)])
+    except RenderError as exc:
+        print(f"caseseries: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {display_path(write_index())}", file=sys.stderr)
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .index import write_index
+    from .load import display_path
+
+    print(f"wrote {display_path(write_index())}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="caseseries", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -83,6 +181,44 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="run the report notebook for cases into reports/cases (default: all)")
     p.add_argument("case_ids", nargs="*", metavar="CASE_ID")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("teach", help="the teaching view as of a date: reports/teaching/<id>@<date>.html and a deck")
+    p.add_argument("case_id", metavar="CASE_ID")
+    p.add_argument("as_of", metavar="AS_OF", help="2023-09, 2019-04-04, or an offset such as 'rit-start + 6 months'")
+    p.add_argument("--no-slides", action="store_true", help="skip the reveal.js deck in reports/slides")
+    p.set_defaults(func=cmd_teach)
+
+    p = sub.add_parser("slides", help="reveal.js decks of the rendered reports in reports/slides (default: all)")
+    p.add_argument("case_ids", nargs="*", metavar="CASE_ID")
+    p.set_defaults(func=cmd_slides)
+
+    p = sub.add_parser("care", help="CARE checklist coverage of the cases (default: the whole series)")
+    p.add_argument("case_ids", nargs="*", metavar="CASE_ID")
+    p.add_argument("--matrix", action="store_true", help="one column per case: yes / partly / no")
+    p.add_argument("--format", choices=("csv", "markdown"), default="csv")
+    p.set_defaults(func=cmd_care)
+
+    p = sub.add_parser("synth", help="write N synthetic (invented) case files for benchmarks; never into data/cases")
+    p.add_argument("n", type=int, metavar="N")
+    p.add_argument("--seed", type=int, default=0, help="same seed, same files (default 0)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (not data/cases)")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("series", help="render the case series into reports/series.{ipynb,html} and the index, "
+                                      "or print a series table with --table")
+    p.add_argument("case_ids", nargs="*", metavar="CASE_ID", help="the cases to show (default: all)")
+    p.add_argument("--align-on", default="immunotherapy", metavar="KIND",
+                   help="time 0: 'immunotherapy' (first checkpoint-inhibitor dose, the default) or an event kind "
+                        "such as diagnosis, recurrence, progression, surgery, radiotherapy")
+    p.add_argument("--table", metavar="NAME", choices=("comparison", "alignment", "swimmer", "unplaced", "kinetics",
+                                                       "marker-notes", "drugs"),
+                   help="print this table instead of rendering: comparison, alignment, swimmer, unplaced, "
+                        "kinetics, marker-notes, drugs")
+    p.add_argument("--format", choices=("csv", "markdown"), default="csv")
+    p.set_defaults(func=cmd_series)
+
+    p = sub.add_parser("index", help="write reports/index.html: every case and the series, with links")
+    p.set_defaults(func=cmd_index)
     return parser
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from . import drugs
 from .checks import case_problems, dotted
 from .model import Case
 from .paths import cases_dir as default_cases_dir
@@ -55,7 +56,8 @@ def load_case(path: str | Path) -> Case:
         raise CaseFileError(
             [_format(shown, lines, tuple(e["loc"]), _message(e)) for e in _leaf_errors(exc)]
         ) from None
-    problems = case_problems(case, path.stem)
+    known_drugs = drugs.known_names() if case.regimens else None  # the reference is needed only for agents
+    problems = case_problems(case, path.stem, known_drugs)
     if problems:
         raise CaseFileError([_format(shown, lines, loc, msg) for loc, msg in problems])
     return case

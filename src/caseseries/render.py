@@ -37,6 +37,7 @@ class Job:
     notebook: Path | None
     html: Path
     title: str
+    slides: Path | None = None  # a reveal.js deck of the same run (caseseries.slides)
 
 
 def case_job(case_id: str, root: Path | None = None) -> Job:
@@ -45,6 +46,48 @@ def case_job(case_id: str, root: Path | None = None) -> Job:
     out = root / "reports" / "cases"
     return Job(case_id, root / "notebooks" / "case_report.ipynb", {"case_id": case_id},
                out / f"{case_id}.ipynb", out / f"{case_id}.html", case.title)
+
+
+def series_job(case_ids: list[str] | None = None, align_on: str = "immunotherapy", root: Path | None = None) -> Job:
+    """The case-series notebook (reports/series.*); every case it shows is checked before it runs."""
+    from .load import load_cases
+    from .series import check_align_on
+
+    check_align_on(align_on)
+    root = root or project_root()
+    cases_dir = root / "data" / "cases"
+    errors = []
+    for case_id in case_ids or []:
+        try:
+            find_case(case_id, cases_dir)
+        except CaseFileError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise CaseFileError(errors)
+    if not case_ids:
+        load_cases(cases_dir=cases_dir)
+    out = root / "reports"
+    return Job("series", root / "notebooks" / "case_series.ipynb",
+               {"case_ids": list(case_ids) if case_ids else None, "align_on": align_on},
+               out / "series.ipynb", out / "series.html", "Case series")
+
+
+def teach_job(case_id: str, as_of: str, root: Path | None = None) -> Job:
+    """The teaching view as of a date: reports/teaching/<id>@<date>.html and its deck; no kept notebook.
+
+    The as-of date is checked before any kernel starts (DisclosureError); the HTML
+    title is the case's neutral title, never the case id.
+    """
+    from .disclosure import as_of_label, case_as_of
+    from .dates import parse_date
+
+    root = root or project_root()
+    case = find_case(case_id, root / "data" / "cases")
+    view = case_as_of(case, as_of)
+    name = f"{case_id}@{as_of_label(as_of)}"
+    return Job(name, root / "notebooks" / "case_report.ipynb", {"case_id": case_id, "as_of": str(parse_date(as_of))},
+               None, root / "reports" / "teaching" / f"{name}.html", view.title,
+               root / "reports" / "slides" / f"{name}.slides.html")
 
 
 def run(jobs: list[Job], progress=sys.stderr) -> None:
@@ -56,11 +99,17 @@ def run(jobs: list[Job], progress=sys.stderr) -> None:
         print(f"[{n}/{len(jobs)}] {job.name}: executing {job.template.name} ...", file=progress, flush=True)
         nb = execute(job, papermill)
         html = to_html(nb, job.title)
+        if job.slides is not None:
+            from .slides import to_slides
+
+            deck = to_slides(nb, job.title)  # made before anything is written: all or nothing
         if job.notebook is not None:
             _write_atomic(job.notebook, nbformat.writes(nb) + "\n")
         _write_atomic(job.html, html)
+        if job.slides is not None:
+            _write_atomic(job.slides, deck)
         written = ", ".join(str(p.relative_to(project_root())) if p.is_relative_to(project_root()) else str(p)
-                            for p in (job.notebook, job.html) if p is not None)
+                            for p in (job.notebook, job.html, job.slides) if p is not None)
         print(f"[{n}/{len(jobs)}] {job.name}: wrote {written} in {time.perf_counter() - started:.1f} s",
               file=progress, flush=True)
 
@@ -97,8 +146,8 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     })
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:02d}"
-        tags = cell.get("metadata", {}).get("tags", [])
-        cell["metadata"] = nbformat.NotebookNode({"tags": tags} if tags else {})
+        metadata = cell.get("metadata", {})  # tags (parameters) and slide types (the decks) are kept
+        cell["metadata"] = nbformat.NotebookNode({k: metadata[k] for k in ("tags", "slideshow") if metadata.get(k)})
     return nb
 
 

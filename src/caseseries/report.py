@@ -245,3 +245,48 @@ def discrepancy_table(case: Case) -> pd.DataFrame | HTML:
     if not rows:
         return note("No disagreement between statements of the source was recorded.")
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- teaching: as-of note, questions, CARE
+
+
+def disclosure_note(as_of: str | None) -> HTML | None:
+    """In a teaching view: the as-of date and the rule that decided what is shown. Nothing in the full report."""
+    if as_of is None:
+        return None
+    from .dates import parse_date
+    from .disclosure import DISCLOSURE_RULE
+
+    return HTML(f'<p class="cs-note"><strong>Teaching view as of {_e(parse_date(as_of))}:</strong> '
+                f"nothing later is shown. {_e(DISCLOSURE_RULE)}</p>")
+
+
+def discussion_questions(case: Case, reveal: bool = True) -> HTML:
+    """The case's teaching questions with their decision points; answers only when revealed (full report).
+
+    In an as-of view the case holds only the questions of decision points up to that
+    date, already without answers (disclosure.case_as_of); ``reveal=False`` says so.
+    """
+    if not case.questions:
+        return note("No discussion question is recorded for this case up to this point." if not reveal
+                    else "No discussion question is recorded for this case.")
+    items = []
+    for q in case.questions:
+        if reveal:
+            answer = (f"<p><strong>What happened:</strong> {_e(q.answer)}</p>" if q.answer
+                      else '<p class="cs-note"><em>No answer is recorded.</em></p>')
+        else:
+            answer = ""
+        items.append(f"<li><p><strong>{_e(q.question)}</strong><br><small>decision point: {_e(q.decision_point)}; "
+                     f"[{_e(q.locator)}]</small></p>{answer}</li>")
+    closing = "" if reveal else '<p class="cs-note"><em>Discuss first: the answers come with the full report.</em></p>'
+    return HTML(f"<ol>{''.join(items)}</ol>{closing}")
+
+
+def care_coverage(case: Case, teaching: bool = False) -> pd.DataFrame | HTML:
+    """CARE checklist items the case's data covers, with what is missing (not in a teaching view: it tells the end)."""
+    if teaching:
+        return note("The CARE checklist coverage is part of the full report.")
+    from . import care
+
+    return tables.for_display(care.care_table(case).replace("", None))
