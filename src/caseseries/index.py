@@ -58,11 +58,11 @@ def index_html(cases: list[Case], reports_dir: Path) -> str:
 
 def write_index(root: Path | None = None) -> Path:
     """Write reports/index.html for every case in data/cases; return its path."""
-    from .render import _write_atomic
+    from .render import write_atomic
 
     root = root or project_root()
     reports = root / "reports"
     cases = load_cases(cases_dir=root / "data" / "cases")
     path = reports / "index.html"
-    _write_atomic(path, index_html(cases, reports))
+    write_atomic(path, index_html(cases, reports))
     return path

@@ -73,17 +73,22 @@ def case_paths(paths: list[str | Path] | None = None, cases_dir: Path | None = N
     return sorted((cases_dir or default_cases_dir()).glob("*.yaml"))
 
 
-def load_cases(paths: list[str | Path] | None = None, cases_dir: Path | None = None) -> list[Case]:
-    """Load every case; raise CaseFileError with the errors of all bad files together."""
-    cases, errors = [], []
-    for path in case_paths(paths, cases_dir):
+def each_or_errors(load_one, items) -> list:
+    """load_one over every item; one CaseFileError with every item's errors, never only the first."""
+    out, errors = [], []
+    for item in items:
         try:
-            cases.append(load_case(path))
+            out.append(load_one(item))
         except CaseFileError as exc:
             errors.extend(exc.errors)
     if errors:
         raise CaseFileError(errors)
-    return cases
+    return out
+
+
+def load_cases(paths: list[str | Path] | None = None, cases_dir: Path | None = None) -> list[Case]:
+    """Load every case; raise CaseFileError with the errors of all bad files together."""
+    return each_or_errors(load_case, case_paths(paths, cases_dir))
 
 
 def find_case(case_id: str, cases_dir: Path | None = None) -> Case:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from .load import CaseFileError, find_case
+from .load import each_or_errors, find_case
 from .paths import project_root
 
 KERNEL = "caseseries"
@@ -56,14 +56,7 @@ def series_job(case_ids: list[str] | None = None, align_on: str = "immunotherapy
     check_align_on(align_on)
     root = root or project_root()
     cases_dir = root / "data" / "cases"
-    errors = []
-    for case_id in case_ids or []:
-        try:
-            find_case(case_id, cases_dir)
-        except CaseFileError as exc:
-            errors.extend(exc.errors)
-    if errors:
-        raise CaseFileError(errors)
+    each_or_errors(lambda case_id: find_case(case_id, cases_dir), case_ids or [])
     if not case_ids:
         load_cases(cases_dir=cases_dir)
     out = root / "reports"
@@ -104,10 +97,10 @@ def run(jobs: list[Job], progress=sys.stderr) -> None:
 
             deck = to_slides(nb, job.title)  # made before anything is written: all or nothing
         if job.notebook is not None:
-            _write_atomic(job.notebook, nbformat.writes(nb) + "\n")
-        _write_atomic(job.html, html)
+            write_atomic(job.notebook, nbformat.writes(nb) + "\n")
+        write_atomic(job.html, html)
         if job.slides is not None:
-            _write_atomic(job.slides, deck)
+            write_atomic(job.slides, deck)
         written = ", ".join(str(p.relative_to(project_root())) if p.is_relative_to(project_root()) else str(p)
                             for p in (job.notebook, job.html, job.slides) if p is not None)
         print(f"[{n}/{len(jobs)}] {job.name}: wrote {written} in {time.perf_counter() - started:.1f} s",
@@ -165,7 +158,7 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     return body
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -183,12 +176,4 @@ def render_cases(case_ids: list[str], progress=sys.stderr) -> None:
     root = project_root()
     if not case_ids:
         case_ids = [p.stem for p in sorted((root / "data" / "cases").glob("*.yaml"))]
-    jobs, errors = [], []
-    for case_id in case_ids:
-        try:
-            jobs.append(case_job(case_id, root))
-        except CaseFileError as exc:
-            errors.extend(exc.errors)
-    if errors:
-        raise CaseFileError(errors)
-    run(jobs, progress)
+    run(each_or_errors(lambda case_id: case_job(case_id, root), case_ids), progress)

@@ -13,7 +13,7 @@ from IPython.display import HTML, Image, display
 
 from . import series, series_plots
 from .drugs import Reference, load_reference
-from .load import CaseFileError, find_case, load_cases
+from .load import each_or_errors, find_case, load_cases
 from .model import Case
 from .report import figure_image, note
 from .report import setup as _setup
@@ -31,15 +31,7 @@ def open_cases(case_ids: list[str] | str | None = None) -> list[Case]:
     if case_ids is None:
         return load_cases()
     ids = [case_ids] if isinstance(case_ids, str) else list(case_ids)
-    cases, errors = [], []
-    for case_id in ids:
-        try:
-            cases.append(find_case(case_id))
-        except CaseFileError as exc:
-            errors.extend(exc.errors)
-    if errors:
-        raise CaseFileError(errors)
-    return cases
+    return each_or_errors(find_case, ids)
 
 
 def time_zero(align_on: str) -> str:

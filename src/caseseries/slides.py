@@ -90,24 +90,17 @@ def case_deck(case_id: str, root: Path | None = None) -> tuple[Path, Path, str]:
 
 def render_case_decks(case_ids: list[str], root: Path | None = None, progress=None) -> list[Path]:
     """Decks of the full reports from the kept notebooks in reports/cases (no kernel runs)."""
-    from .load import CaseFileError
-    from .render import _write_atomic
+    from .load import each_or_errors
+    from .render import write_atomic
 
     root = root or project_root()
     if not case_ids:
         case_ids = [p.stem for p in sorted((root / "data" / "cases").glob("*.yaml"))]
-    decks, errors = [], []
-    for case_id in case_ids:
-        try:
-            decks.append(case_deck(case_id, root))
-        except CaseFileError as exc:
-            errors.extend(exc.errors)
-    if errors:
-        raise CaseFileError(errors)
+    decks = each_or_errors(lambda case_id: case_deck(case_id, root), case_ids)
     install_reveal(root / "reports" / "slides", root)
     written = []
     for notebook, deck, title in decks:
-        _write_atomic(deck, to_slides(nbformat.read(notebook, as_version=4), title))
+        write_atomic(deck, to_slides(nbformat.read(notebook, as_version=4), title))
         written.append(deck)
         if progress is not None:
             print(f"wrote {deck.relative_to(root) if deck.is_relative_to(root) else deck}", file=progress, flush=True)
