@@ -255,7 +255,11 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
     style()
     analytes = sorted(data["analyte"].unique())
     patients = sorted(data["patient"].unique())
-    colours = dict(zip(patients, sns.color_palette("colorblind", len(patients))))
+    # Past a dozen patients distinct colours repeat and a legend covers the panel: draw every
+    # line in one translucent colour instead and leave the names to the kinetics table.
+    crowded = len(patients) > 12
+    colours = ({p: (0.2, 0.3, 0.6) for p in patients} if crowded
+               else dict(zip(patients, sns.color_palette("colorblind", len(patients)))))
     cols = min(len(analytes), 2)
     rows = math.ceil(len(analytes) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(11 if cols == 2 else 9, 3.8 * rows + 0.8), squeeze=False)
@@ -269,7 +273,8 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
             low = line["months"] - line["months_low"]
             high = (line["months_high"] - line["months"]).fillna(0)
             ax.errorbar(line["months"], line["times_uln"], xerr=[low, high], color=colours[patient], marker="o",
-                        markersize=5, linewidth=1.4, elinewidth=3, ecolor=(*colours[patient], 0.3), capsize=0,
+                        markersize=3 if crowded else 5, linewidth=0.8 if crowded else 1.4,
+                        alpha=0.35 if crowded else 1.0, elinewidth=3, ecolor=(*colours[patient], 0.3), capsize=0,
                         label=patient)
             if annotate:
                 for r in line.itertuples():
@@ -287,10 +292,16 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
         lo, hi = ax.get_ylim()
         ax.set_ylim(min(lo, 0.5), max(hi, 2))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}×"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}×"))
         ax.set_title(analyte, loc="left", fontsize=10)
         ax.set_xlabel("months from time 0")
         ax.set_ylabel("multiple of the upper reference limit")
-        ax.legend(fontsize=7, loc="best")
+        if crowded:
+            shown = panel["patient"].nunique()
+            ax.text(0.99, 0.02, f"{shown} patients, one line each (names in the kinetics table)",
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="0.3")
+        else:
+            ax.legend(fontsize=7, loc="best")
     for ax in axes.ravel()[len(analytes):]:
         ax.set_visible(False)
     if title:
