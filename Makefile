@@ -78,8 +78,11 @@ teach: $(STAMP) $(NODE_STAMP) ## the teaching view as of a date: make teach CASE
 	  echo "usage: make teach CASE=<case_id> AS_OF=<date> (e.g. AS_OF=2023-09, or AS_OF='rit-start + 6 months')" >&2; exit 2; fi
 	$(BIN)/caseseries teach "$(CASE)" "$(AS_OF)"
 
+# Jupyter refuses to run as root unless told; the machines here run as root.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP) ## JupyterLab with the project kernel, opened on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 lock: ## re-pin requirements.lock from pyproject.toml, and environment.yml with it
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header --quiet -o requirements.lock
