@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -9,6 +12,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "data" / "cases"
+
+
+def run_cli(*args: str, root: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`caseseries ARGS` as a real process, in and for the project at root (CASESERIES_ROOT)."""
+    return subprocess.run([sys.executable, "-m", "caseseries.cli", *args], cwd=root, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "CASESERIES_ROOT": str(root)})
 
 
 @pytest.fixture(autouse=True)

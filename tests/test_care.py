@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ import pytest
 from caseseries import care
 from caseseries.load import find_case, load_cases
 from caseseries.model import AdverseEvent, Fact
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = ["Title", "Key words", "Abstract", "Introduction", "Patient information", "Clinical findings", "Timeline",
@@ -112,8 +110,7 @@ def test_series_table_and_matrix(cases):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "caseseries.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "CASESERIES_ROOT": str(ROOT)})
+    return run_cli(*args)
 
 
 def test_cli_prints_the_series_table_and_the_matrix():

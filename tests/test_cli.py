@@ -1,17 +1,13 @@
 """The command line, run as a real process: exit codes, stdout, stderr, no tracebacks."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "caseseries.cli"]
 
 
-def run(*args, cwd=ROOT):
-    return subprocess.run(CLI + list(args), cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "CASESERIES_ROOT": str(ROOT)})
+def run(*args):
+    return run_cli(*args)
 
 
 def test_list_prints_one_line_per_case():

@@ -10,7 +10,7 @@ import pytest
 
 from caseseries import drugs
 from caseseries.load import CaseFileError, load_case, load_cases
-from conftest import MINIMAL
+from conftest import MINIMAL, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT.parent / "shared" / "sources"
@@ -93,8 +93,7 @@ def project(tmp_path: Path, reference_text: str | None) -> Path:
 
 
 def validate(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "caseseries.cli", "validate"], cwd=root, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "CASESERIES_ROOT": str(root)})
+    return run_cli("validate", root=root)
 
 
 def test_validate_exits_1_naming_the_unknown_drug(tmp_path):

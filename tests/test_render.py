@@ -1,13 +1,11 @@
 """Real papermill renders in a scratch project: escaping, byte-identical re-renders, atomic failure."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,8 +24,7 @@ def project(tmp_path_factory):
 
 
 def render(root, *ids):
-    return subprocess.run([sys.executable, "-m", "caseseries.cli", "render", *ids], cwd=root, capture_output=True,
-                          text=True, timeout=300, env={**os.environ, "CASESERIES_ROOT": str(root)})
+    return run_cli("render", *ids, root=root)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import pytest
 
 from caseseries import load_cases, series, series_plots
 from caseseries.index import index_html
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -214,8 +215,7 @@ def project(tmp_path_factory):
 
 
 def cli(root, *args):
-    return subprocess.run([sys.executable, "-m", "caseseries.cli", *args], cwd=root, capture_output=True,
-                          text=True, timeout=300, env={**os.environ, "CASESERIES_ROOT": str(root)})
+    return run_cli(*args, root=root)
 
 
 @pytest.fixture(scope="module")

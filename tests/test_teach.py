@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from caseseries import slides
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEW = "reports/teaching/socazolimab-xu2025@2023-09.html"
@@ -21,8 +20,7 @@ DECK = "reports/slides/socazolimab-xu2025@2023-09.slides.html"
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "caseseries.cli", *args], cwd=root, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "CASESERIES_ROOT": str(root)})
+    return run_cli(*args, root=root)
 
 
 @pytest.fixture(scope="module")
