@@ -128,6 +128,9 @@ def test_a_case_without_regimens_needs_no_reference(tmp_path):
     ("  - name: cisplatin\n    class: platinum compound\n    group: platinum compound\n    source: {reference: ATC}\n"
      "  - name: cisplatin\n    class: platinum compound\n    group: platinum compound\n    source: {reference: ATC}\n",
      "drugs.yaml:6: drugs[1].name: duplicate drug 'cisplatin'"),
+    ("  - name: cisplatin\n    class: platinum compound\n    group: platinum compound\n"
+     "    source: {reference: a review, quote: remembered words}\n",
+     "drugs.yaml:5: drugs[0].source: quote: a verbatim quote needs the `file`"),
 ])
 def test_a_broken_reference_names_its_line_and_field(tmp_path, entry, message):
     out = validate(project(tmp_path, "drugs:\n" + entry))

@@ -44,7 +44,14 @@ class DrugSource(Strict):
     url: Text | None = None
     file: Text | None = Field(default=None, description="file name in ../shared/sources/, when a case source says it")
     locator: Locator | None = None
-    quote: Text | None = None
+    quote: Text | None = Field(default=None, description="verbatim, only from a text we hold (file)")
+
+    @model_validator(mode="after")
+    def _quote_is_checkable(self) -> "DrugSource":
+        if self.quote is not None and self.file is None:
+            raise ValueError("quote: a verbatim quote needs the `file` in ../shared/sources/ it can be checked "
+                             "against; cite the document in `reference` instead")
+        return self
 
 
 class Drug(Strict):

@@ -56,8 +56,9 @@ def series_job(case_ids: list[str] | None = None, align_on: str = "immunotherapy
     check_align_on(align_on)
     root = root or project_root()
     cases_dir = root / "data" / "cases"
-    each_or_errors(lambda case_id: find_case(case_id, cases_dir), case_ids or [])
-    if not case_ids:
+    if case_ids:
+        each_or_errors(lambda case_id: find_case(case_id, cases_dir), case_ids)
+    else:
         load_cases(cases_dir=cases_dir)
     out = root / "reports"
     return Job("series", root / "notebooks" / "case_series.ipynb",
