@@ -1,4 +1,4 @@
-"""Rules that span several items of a case: unique ids, anchors, order of dates.
+"""Rules that span several items of a case: unique ids, dates that can be placed, order of dates.
 
 Each check yields ``(path, message)`` so that the loader can name the line.
 """
@@ -8,9 +8,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Iterator
 
-from .chronology import AnchorError, Chronology
-from .dates import DateSpec, TimePoint, definitely_before
 from .model import Case
+from .timeline import Timeline, dated_fields, timeline
 
 Problem = tuple[tuple[str | int, ...], str]
 
@@ -22,15 +21,12 @@ def case_problems(case: Case, file_stem: str | None = None,
     if file_stem is not None and case.case_id != file_stem:
         problems.append((("case_id",), f"expected the file name '{file_stem}', found '{case.case_id}'"))
     problems += _duplicate_ids(case)
-    chrono = Chronology(case)
-    points: dict[tuple, TimePoint | None] = {}
-    for path, date in _dated_fields(case):
-        try:
-            points[path] = chrono.point(date)
-        except AnchorError as exc:
-            problems.append((path, str(exc)))
-    problems += _ends_after_starts(case, points)
-    problems += _nothing_after_last_contact(points)
+    if not problems:  # a duplicate id makes every offset to it ambiguous
+        tl = timeline(case)
+        problems += tl.problems
+        problems += _ends_after_starts(case, tl)
+        problems += _nothing_after_last_contact(tl)
+        problems += _durations_name_items(case, tl)
     if known_drugs is not None:
         problems += _unknown_drugs(case, known_drugs)
     return problems
@@ -54,54 +50,37 @@ def dotted(path: tuple) -> str:
     return out
 
 
-def _dated_fields(case: Case) -> Iterator[tuple[tuple, DateSpec]]:
-    """Every date of the case with its path, in file order."""
-    for i, s in enumerate(case.diagnosis.stages):
-        if s.date is not None:
-            yield ("diagnosis", "stages", i, "date"), s.date
-    for i, b in enumerate(case.diagnosis.biomarkers):
-        if b.date is not None:
-            yield ("diagnosis", "biomarkers", i, "date"), b.date
-    for field, names in (
-        ("events", ("date", "end")),
-        ("regimens", ("start", "end", "ongoing_as_of")),
-        ("radiotherapy", ("start", "end")),
-        ("reference_limits", ("valid_from", "valid_until")),
-        ("markers", ("date",)),
-        ("imaging", ("date",)),
-        ("adverse_events", ("date",)),
-        ("discrepancies", ("date",)),
-        ("questions", ("decision_point",)),
-    ):
-        for i, item in enumerate(getattr(case, field)):
-            for name in names:
-                value = getattr(item, name)
-                if value is not None:
-                    yield (field, i, name), value
-    yield ("outcome", "last_contact"), case.outcome.last_contact
-
-
-def _ends_after_starts(case: Case, points: dict) -> Iterator[Problem]:
-    pairs = [("events", "date", "end"), ("regimens", "start", "end"), ("radiotherapy", "start", "end"),
-             ("reference_limits", "valid_from", "valid_until")]
+def _ends_after_starts(case: Case, tl: Timeline) -> Iterator[Problem]:
+    pairs = [("events", "date", "end"), ("regimens", "start", "end"), ("regimens", "start", "ongoing_as_of"),
+             ("radiotherapy", "start", "end"), ("reference_limits", "valid_from", "valid_until")]
     for field, start, end in pairs:
         for i, item in enumerate(getattr(case, field)):
-            a, b = points.get((field, i, start)), points.get((field, i, end))
-            if a is not None and b is not None and definitely_before(b, a):
+            a, b = tl.at((field, i, start)), tl.at((field, i, end))
+            if a is not None and b is not None and b.certainly_before(a):
                 yield (field, i, end), (
                     f"ends before it starts: {end} {getattr(item, end)} is before {start} {getattr(item, start)}"
                 )
 
 
-def _nothing_after_last_contact(points: dict) -> Iterator[Problem]:
-    last = points.get(("outcome", "last_contact"))
+def _nothing_after_last_contact(tl: Timeline) -> Iterator[Problem]:
+    last = tl.last_contact
     if last is None:
         return
-    for path, point in points.items():
-        if path[0] in ("outcome", "reference_limits", "questions") or point is None:
+    for path, _ in dated_fields(tl.case):
+        if path[0] in ("outcome", "reference_limits", "questions"):
             continue
-        if definitely_before(last, point):
+        point = tl.at(path)
+        if point is not None and last.certainly_before(point):
             yield path, "is after the last contact (outcome.last_contact)"
+
+
+def _durations_name_items(case: Case, tl: Timeline) -> Iterator[Problem]:
+    """A reported duration's `of` names an event, regimen or radiotherapy course of the case."""
+    ids = {x.id for field in ("events", "regimens", "radiotherapy") for x in getattr(case, field)}
+    for i, d in enumerate(case.outcome.durations):
+        if d.of is not None and d.of not in ids:
+            yield ("outcome", "durations", i, "of"), (
+                f"'{d.of}' is not the id of an event, regimen or radiotherapy course of this case")
 
 
 def _unknown_drugs(case: Case, known: Collection[str]) -> Iterator[Problem]:

@@ -1,10 +1,10 @@
-"""Dates at the precision a source gives them, and durations that keep that precision.
+"""Case-file dates as the source words them, and durations that keep their precision.
 
-A case-file date is a calendar date at year, month or day precision (``2008``,
-``2008-04``, ``2024-05-20``), an offset from another item of the same case
-(``rit-start + 12 months``, ``rit-start + >12 months`` for "more than"), or
-``unknown``. Each resolves to a :class:`TimePoint`: the earliest and latest day it
-can mean, on the calendar axis or on the axis of an undated anchor.
+A date is a calendar date at year, month or day precision (``2008``, ``2008-04``,
+``2024-05-20``), an approximate part of a year (``early 2023``), an offset from
+another item of the same case (``rit-start + 12 months``, ``+ >12 months`` for "more
+than"), a bound (``between X and Y``, ``on or before X``, ``on or after X``) or
+``unknown``. Parsing only: ``timeline.py`` resolves them to days.
 """
 
 from __future__ import annotations
@@ -25,7 +25,14 @@ _OFFSET = re.compile(
 )
 _UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH, "year": 365.25}
 
-DATE_FORMS = "a date like 2019, 2019-04 or 2019-04-08, an offset like 'rt-start + 12 months', or 'unknown'"
+DATE_FORMS = ("a date like 2019, 2019-04 or 2019-04-08, 'early 2019' / 'mid 2019' / 'late 2019', "
+              "an offset like 'rt-start + 12 months' or 'rt-start + >12 months', "
+              "'between X and Y', 'on or before X', 'on or after X' (X, Y: a date or an item id, with or without an offset), "
+              "or 'unknown'")
+# The parts of a year that reports word as early, mid and late: four months each.
+SEASONS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
+_SEASON = re.compile(r"^(?P<part>early|mid|late)\s+(?P<y>\d{4})$")
+_BOUND = re.compile(r"^(?:(?P<between>between)\s+(?P<a>.+?)\s+and\s+(?P<b>.+)|(?P<rel>on or before|on or after|before|after)\s+(?P<x>.+))$")
 
 
 class DateError(ValueError):
@@ -58,6 +65,23 @@ class CalendarDate:
         if self.month:
             return f"{self.year:04d}-{self.month:02d}"
         return f"{self.year:04d}"
+
+
+@dataclass(frozen=True)
+class Season:
+    """An approximate part of a year as reports word it: 'early 2023' is January to April."""
+
+    year: int
+    part: str
+
+    precision = "part of year"
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        first, last = SEASONS[self.part]
+        return dt.date(self.year, first, 1), dt.date(self.year, last, calendar.monthrange(self.year, last)[1])
+
+    def __str__(self) -> str:
+        return f"{self.part} {self.year:04d}"
 
 
 @dataclass(frozen=True)
@@ -97,21 +121,60 @@ class UnknownDate:
         return "unknown"
 
 
-DateSpec = CalendarDate | RelativeDate | UnknownDate
+Reference = CalendarDate | Season | RelativeDate
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """A date known only to lie after one reference, before another, or between two."""
+
+    after: Reference | None = None
+    before: Reference | None = None
+
+    precision = "bounded"
+
+    def __str__(self) -> str:
+        if self.after is not None and self.before is not None:
+            return f"between {self.after} and {self.before}"
+        if self.after is not None:
+            return f"on or after {self.after}"
+        return f"on or before {self.before}"
+
+
+DateSpec = CalendarDate | Season | RelativeDate | Bounded | UnknownDate
 
 
 def parse_date(value: object) -> DateSpec:
     """Parse a case-file date; raise DateError saying what was expected."""
-    if isinstance(value, (CalendarDate, RelativeDate, UnknownDate)):
+    if isinstance(value, (CalendarDate, Season, RelativeDate, Bounded, UnknownDate)):
         return value
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise DateError(f"expected {DATE_FORMS}")
-    text = str(value).strip()
+    text = " ".join(str(value).split())
     if text == "unknown":
         return UnknownDate()
+    m = _BOUND.match(text)
+    if m:
+        if m["between"]:
+            after, before = _reference(m["a"]), _reference(m["b"])
+            if after == before:
+                raise DateError(f"'{text}': the two bounds are the same")
+            return Bounded(after, before)
+        ref = _reference(m["x"])
+        return Bounded(after=ref) if m["rel"].endswith("after") else Bounded(before=ref)
+    return _reference(text)
+
+
+def _reference(text: str) -> Reference:
+    """A calendar date, part of a year or offset: what a bound can name."""
+    m = _SEASON.match(text)
+    if m:
+        return Season(int(m["y"]), m["part"])
     m = _ISO.match(text)
     if m:
         year, month, day = int(m["y"]), m["m"], m["d"]
+        if year < 1:
+            raise DateError(f"year {m['y']} does not exist; expected {DATE_FORMS}")
         if month is not None and not 1 <= int(month) <= 12:
             raise DateError(f"month {month} does not exist; expected {DATE_FORMS}")
         if day is not None:
@@ -123,7 +186,7 @@ def parse_date(value: object) -> DateSpec:
     if re.match(r"^\d", text):
         raise DateError(f"expected {DATE_FORMS}")
     m = _OFFSET.match(text)
-    if not m:
+    if not m or m["anchor"] in ("between", "after", "before", "on", "early", "mid", "late", "unknown"):
         raise DateError(f"expected {DATE_FORMS}")
     if m["n"] is None:
         return RelativeDate(m["anchor"])
@@ -179,12 +242,14 @@ def calendar_point(date: CalendarDate) -> TimePoint:
 class Duration:
     """A duration in months with the spread the dates' precision allows.
 
-    ``at_least`` marks a censored duration: the true value is ``low`` or more.
+    ``at_least`` marks a censored duration: the true value is ``low`` or more;
+    ``reported`` marks the authors' own figure, shown as such.
     """
 
     low: float
     high: float
     at_least: bool = False
+    reported: bool = False
 
     @property
     def mid(self) -> float:
@@ -195,7 +260,10 @@ class Duration:
         return not self.at_least and abs(self.high - self.low) < 1e-9
 
     def label(self, unit: str = "months") -> str:
-        """How a reader sees it: '66 months (65–67)', '> 12 months', '3.2 months', '< 1 month'."""
+        """How a reader sees it: '66 months (65–67)', '> 12 months', '< 1 month', '> 72 months, as reported'."""
+        return self._label(unit) + (", as reported" if self.reported else "")
+
+    def _label(self, unit: str) -> str:
         if not self.at_least and self.high < 1:
             return f"< 1 {unit.rstrip('s')}"
         if self.at_least:
@@ -213,16 +281,21 @@ def _num(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}"
 
 
-def between(start: TimePoint, end: TimePoint, censored: bool = False) -> Duration | None:
-    """Months from start to end, None when the two lie on different axes."""
-    if start.axis != end.axis:
+def between(start, end, censored: bool = False) -> Duration | None:
+    """Months from start to end (intervals of days with ``axis``, ``earliest``, ``latest``).
+
+    None when the two lie on different axes. The shortest span is from the start's
+    latest day to the end's earliest; an end with no stated upper bound, or a
+    censored one, makes the duration "at least" that.
+    """
+    if start is None or end is None or start.axis != end.axis:
         return None
-    low = max(end.earliest - start.latest, 0.0) / DAYS_PER_MONTH if not start.is_open else 0.0
-    high = (end.latest - start.earliest) / DAYS_PER_MONTH
-    at_least = censored or end.is_open
-    if at_least:
-        low = max(end.earliest - start.earliest, 0.0) / DAYS_PER_MONTH if start.is_open else low
-    return Duration(low, high, at_least)
+    low = end.earliest - start.latest
+    low = 0.0 if math.isnan(low) or low < 0 else low / DAYS_PER_MONTH
+    high = end.latest - start.earliest
+    high = math.inf if math.isnan(high) else max(high, 0.0) / DAYS_PER_MONTH
+    open_end = getattr(end, "open_end", math.isinf(end.latest))
+    return Duration(low, high, censored or open_end or math.isinf(high))
 
 
 def definitely_before(a: TimePoint, b: TimePoint) -> bool:

@@ -328,7 +328,13 @@ class ReportedDuration(Strict):
     unit: Literal["days", "weeks", "months", "years"] = "months"
     qualifier: Literal["=", ">", "≥", "about"] = "="
     censored: bool = False
-    measured_from: Text | None = None
+    measured_from: Text | None = Field(default=None, description="the authors' words for where it counts from")
+    origin: Date | None = Field(
+        default=None, description="where it counts from, as a case-file date or item id (e.g. 'diagnosis-2018'), "
+        "when the source says; defaults to the start of `of`")
+    of: Id | None = Field(
+        default=None, description="id of the regimen, radiotherapy course or event whose length it gives; "
+        "absent: the follow-up to the last contact")
     locator: Locator
 
 
