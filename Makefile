@@ -21,7 +21,7 @@ DRUGS := data/reference/drugs.yaml
 NODE_STAMP := node_modules/.package-lock.json
 CASE_DECKS := $(foreach c,$(CASE_IDS),reports/slides/$(c).slides.html)
 
-.PHONY: help reports test lab clean distclean lock slides teach bench
+.PHONY: help reports test lab clean distclean lock slides teach bench schema
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_.%/-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,12 @@ test: $(STAMP) $(NODE_STAMP) ## run every check: unit tests, nbval on the kept r
 	$(BIN)/pytest tests -n 2 --durations=8
 	$(BIN)/pytest --nbval $(NBVAL) reports/cases reports/series.ipynb
 	$(BIN)/pytest --nbval-lax $(NBVAL) notebooks
+
+# The JSON Schema that editors use to complete and check case files as one types (each case file
+# names it on its first line). Generated from src/caseseries/model.py: run after changing the model;
+# tests/test_schema.py fails until then.
+schema: $(STAMP) ## rewrite data/case.schema.json from the case model (after a change to model.py)
+	$(BIN)/caseseries schema --out data/case.schema.json
 
 BENCH_RUNS ?= 3
 bench: $(STAMP) ## time what users wait for against its floor (bench/README.md); median of BENCH_RUNS runs

@@ -1,4 +1,4 @@
-"""The `caseseries` command line: list, validate, table, render.
+"""The `caseseries` command line: list, validate, schema, new, table, render, series, teach, ...
 
 Bad input ends in a message and exit 1, never a traceback. Heavy imports happen
 inside the commands that need them so that `validate` answers quickly.
@@ -37,6 +37,59 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{bad} of {len(paths)} case files invalid", file=sys.stderr)
         return 1
     print(f"{len(paths)} case files valid")
+    print()
+    print(next_steps([p.stem for p in paths] if args.paths else []))
+    return 0
+
+
+def next_steps(case_ids: list[str]) -> str:
+    """What to do once the case files are valid: render, review, commit."""
+    one = case_ids[0] if len(case_ids) == 1 else "<id>"
+    return "\n".join([
+        "Next:",
+        f"  1. make reports   renders the changed cases (reports/cases/{one}.ipynb and .html) and the series",
+        f"  2. review what changed in reports/cases/{one}.ipynb and reports/series.ipynb",
+        f"     (git status; git diff reports/cases/{one}.ipynb reports/series.ipynb; the HTML beside them)",
+        "  3. commit the case file with its report and the series:",
+        f"     git add data/cases/{one}.yaml reports/cases/{one}.ipynb reports/series.ipynb",
+        "     and data/reference/drugs.yaml too if you added a drug to it",
+    ])
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of a case file, or write it (make schema: data/case.schema.json)."""
+    from .load import display_path
+    from .schema import schema_text, write_schema
+
+    try:
+        if args.out is None:
+            sys.stdout.write(schema_text())
+            return 0
+        path, changed = write_schema(args.out)
+    except (RuntimeError, OSError) as exc:
+        print(f"caseseries schema: {exc}", file=sys.stderr)
+        return 1
+    print(f"{'wrote' if changed else 'up to date:'} {display_path(path)}", file=sys.stderr)
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write data/cases/<id>.yaml: every section of the model, with placeholders that fail until filled in."""
+    from .load import display_path
+    from .skeleton import NewCaseError, new_case
+
+    try:
+        path = new_case(args.case_id, source=args.source, doi=args.doi, out=args.out)
+    except (NewCaseError, OSError) as exc:
+        print(f"caseseries new: {exc}", file=sys.stderr)
+        return 1
+    shown = display_path(path)
+    print(f"wrote {shown}")
+    print()
+    print("Next: fill it in from the source (data/README.md explains each field), deleting what the source")
+    print("does not give, then run")
+    print(f"  caseseries validate {shown}")
+    print("until it prints '1 case files valid'. It names every placeholder left, by line.")
     return 0
 
 
@@ -171,6 +224,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check case files (default: every file in data/cases)")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a case file, generated from the case model")
+    p.add_argument("--out", metavar="FILE", help="write it to FILE instead (make schema: data/case.schema.json)")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("new", help="write data/cases/<CASE_ID>.yaml to fill in: every section of the model, "
+                                   "with placeholders that fail validation until filled in")
+    p.add_argument("case_id", metavar="CASE_ID", help="lower case, e.g. smith2024 or smith2024-p1")
+    p.add_argument("--source", metavar="FILE", help="the source text: a file in ../shared/sources/ (source.file)")
+    p.add_argument("--doi", metavar="DOI", help="the DOI of the report (source.doi)")
+    p.add_argument("--out", metavar="DIR", help="folder to write into (default: data/cases)")
+    p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("table", help="print one tidy table of a case")
     p.add_argument("case_id")
