@@ -5,39 +5,54 @@ import warnings
 import matplotlib.pyplot as plt
 import pytest
 
-from caseseries import find_case
 from caseseries.load import load_cases
 from caseseries.plots import case_frame, marker_figure, timeline_figure
 
 
+def assert_draws(case, time_axis: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = timeline_figure(case, time_axis)
+        assert fig is not None and fig.axes[0].get_yticklabels(), case.case_id
+        markers = marker_figure(case, time_axis)
+    plt.close("all")
+    if case.markers:
+        assert markers is not None, case.case_id
+
+
 @pytest.mark.parametrize("time_axis", ["calendar", "months"])
-def test_every_case_draws(time_axis):
+def test_every_published_case_draws(time_axis):
     for case in load_cases():
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            fig = timeline_figure(case, time_axis)
-            assert fig is not None and fig.axes[0].get_yticklabels()
-            markers = marker_figure(case, time_axis)
-        plt.close("all")
-        if case.markers:
-            assert markers is not None
+        assert_draws(case, time_axis)
 
 
-def test_relative_case_is_drawn_in_months_from_its_anchor():
-    frame = case_frame(find_case("bian2024-p1"), "calendar")
-    assert "months from rit-start" in frame.xlabel
+@pytest.mark.parametrize("time_axis", ["calendar", "months"])
+def test_every_fixture_case_draws(cases, time_axis):
+    for case in cases.all():
+        assert_draws(case, time_axis)
 
 
-def test_marker_panels_one_per_analyte():
-    fig = marker_figure(find_case("socazolimab-xu2025"))
-    assert [ax.get_title(loc="left") for ax in fig.axes] == ["SCC antigen", "CA125", "NSE", "CYFRA 21-1"]
-    plt.close(fig)
+def test_relative_case_is_drawn_in_months_from_its_anchor(cases):
+    frame = case_frame(cases["fx-relative-axis"], "calendar")
+    # The anchor in a clinician's words (its event label), never its id.
+    assert "months from time 0: local radiotherapy combined with immunotherapy begins" in frame.xlabel
+    assert "rit-start" not in frame.xlabel
+    assert "months from" not in case_frame(cases["fx-lung-egfr"], "calendar").xlabel
 
 
-def test_case_without_markers_gives_no_figure():
-    assert marker_figure(find_case("bian2024-p1")) is None
+def test_marker_panels_one_per_analyte(cases):
+    for case_id, analytes in (("fx-cervix-calendar", ["SCCA", "CEA"]), ("fx-lung-egfr", ["CEA", "CYFRA 21-1"]),
+                              ("fx-relative-axis", ["SCCA"])):
+        fig = marker_figure(cases[case_id])
+        assert [ax.get_title(loc="left") for ax in fig.axes] == analytes, case_id
+        plt.close(fig)
 
 
-def test_bad_time_axis_is_refused():
+def test_case_without_markers_gives_no_figure(cases):
+    case = cases["fx-relative-axis"]
+    assert marker_figure(case.model_copy(update={"markers": []})) is None
+
+
+def test_bad_time_axis_is_refused(cases):
     with pytest.raises(ValueError, match="time_axis: expected one of calendar, months, found 'weeks'"):
-        case_frame(find_case("bian2024-p1"), "weeks")
+        case_frame(cases["fx-relative-axis"], "weeks")

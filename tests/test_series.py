@@ -1,33 +1,45 @@
-"""The case series on the real cases: comparison table, time 0, swimmer lanes, kinetics, index, a real render."""
+"""The case series: comparison table, time 0, swimmer lanes, kinetics, index, a real render with a new case.
+
+Behaviour is checked on the fixture cases (tests/fixtures/project), with the values worked
+out by hand from their files; on data/cases only what holds for any set of cases.
+"""
 
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
+from datetime import date
 
 import pytest
 
 from caseseries import load_cases, series, series_plots
+from caseseries.dates import UnknownDate
 from caseseries.index import index_html
-from conftest import run_cli
+from conftest import DAYS_PER_MONTH, FIXTURE, ROOT, copy_fixture_project, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def cases():
-    return load_cases()
+CERVIX, LUNG, RELATIVE = "fx-cervix-calendar", "fx-lung-egfr", "fx-relative-axis"
+T0_CERVIX = date(2020, 10, 5)  # first pembrolizumab dose: start of chemo-io
 
 
-@pytest.fixture(scope="module")
+def mid(first: date, last: date | None = None) -> float:
+    """The middle day of a date that can mean first..last (a day: itself)."""
+    return (first.toordinal() + (last or first).toordinal()) / 2
+
+
+def months_from(t0: date, day: float) -> float:
+    return (day - t0.toordinal()) / DAYS_PER_MONTH
+
+
+@pytest.fixture
 def table(cases):
-    return series.comparison_table(cases).set_index("patient")
+    return series.comparison_table(cases.all()).set_index("patient")
 
 
-def test_comparison_table_has_one_row_per_patient_and_no_blank_cell(cases, table):
+# ---------------------------------------------------------------- what holds for any set of cases
+
+
+def assert_no_blank_cell(cases, table) -> None:
     assert list(table.index) == [c.case_id for c in cases]
     assert list(table.columns) == series.COMPARISON_COLUMNS[1:]
     cells = table.to_numpy().ravel()
@@ -35,167 +47,243 @@ def test_comparison_table_has_one_row_per_patient_and_no_blank_cell(cases, table
     assert not table.isna().any().any() and "nan" not in {v.lower() for v in cells}
 
 
-def test_checkpoint_inhibitors_with_their_targets_from_the_reference(table):
-    assert table.loc["socazolimab-xu2025", "target"] == "PD-L1"
-    assert table.loc["toripalimab-iiic2p", "target"] == "PD-1"
-    assert table.loc["socazolimab-xu2025", "checkpoint inhibitor"] == "socazolimab (anti-PD-L1 monoclonal antibody)"
-    assert table.loc["toripalimab-iiic2p", "dose and schedule"] == "toripalimab 240 mg IV, every 21 days"
-    assert table.loc["socazolimab-xu2025", "dose and schedule"] == "socazolimab 200 mg, every 21 days"
+def assert_no_marker_dropped(cases) -> None:
+    plotted = set(series.kinetics_table(cases).patient)
+    notes = series.marker_notes(cases)
+    assert plotted | set(notes.patient) == {c.case_id for c in cases}
+    assert not notes.isna().any().any()
 
 
-def test_bian_cases_read_not_reported_where_the_abstract_is_silent(table):
-    for case_id in ("bian2024-p1", "bian2024-p2"):
-        row = table.loc[case_id]
-        for column in ("checkpoint inhibitor", "target", "dose and schedule", "age at diagnosis", "PD-L1",
-                       "MMR status", "overall survival from diagnosis", "time on immunotherapy"):
-            assert row[column] == "not reported", (case_id, column)
-        assert row["sites of recurrence or metastasis"] == "neck lymph nodes"
-    assert table.loc["bian2024-p1", "durations as reported"] == "progression-free survival: > 12 months (censored)"
+def test_published_cases_one_row_each_no_blank_cell_no_marker_dropped():
+    published = load_cases()
+    assert [c.case_id for c in published] == sorted(p.stem for p in (ROOT / "data/cases").glob("*.yaml"))
+    assert_no_blank_cell(published, series.comparison_table(published).set_index("patient"))
+    assert_no_marker_dropped(published)
+    assert set(series.alignment_table(published).patient) == {c.case_id for c in published}
+
+
+def test_fixture_cases_one_row_each_no_blank_cell_no_marker_dropped(cases, table):
+    assert_no_blank_cell(cases.all(), table)
+    assert_no_marker_dropped(cases.all())
+
+
+# ---------------------------------------------------------------- comparison table
+
+
+def test_checkpoint_inhibitor_with_its_target_from_the_reference(cases, table):
+    assert table.loc[CERVIX, "target"] == "PD-1"
+    assert table.loc[CERVIX, "checkpoint inhibitor"] == "pembrolizumab (anti-PD-1 monoclonal antibody)"
+    agent = next(a for r in cases[CERVIX].regimens if r.id == "chemo-io" for a in r.agents if a.drug == "pembrolizumab")
+    assert (agent.dose, agent.unit, agent.route, agent.days) == (200, "mg", "IV", "d1")
+    assert table.loc[CERVIX, "dose and schedule"] == "pembrolizumab 200 mg IV d1, every 21 days"
+    # a targeted agent is not a checkpoint inhibitor
+    for column in ("checkpoint inhibitor", "target", "dose and schedule", "time on immunotherapy"):
+        assert table.loc[LUNG, column] == "not reported", column
+
+
+def test_relative_case_reads_not_reported_where_the_source_is_silent(table):
+    row = table.loc[RELATIVE]
+    for column in ("checkpoint inhibitor", "target", "dose and schedule", "age at diagnosis", "histology", "PD-L1",
+                   "MMR status", "overall survival from diagnosis", "time on immunotherapy"):
+        assert row[column] == "not reported", column
+    assert row["sites of recurrence or metastasis"] == "neck lymph nodes"
+    assert row["durations as reported"] == "progression-free survival: > 12 months (censored)"
+    assert row["source"] == "doi:10.5555/fx-relative-axis (patient 1 of 1)"
+    assert table.loc[LUNG, "source"] == "https://example.org/fixtures/fx-lung-egfr"
 
 
 def test_biomarkers_as_stated_never_inferred(table):
-    assert table.loc["socazolimab-xu2025", "MMR status"] == "MLH1 +, MSH2 +, MSH6 +, PMS2 slightly weak +"
-    assert table.loc["socazolimab-xu2025", "PD-L1"] == "TC 80% (BP6099, IHC)"
-    assert table.loc["toripalimab-iiic2p", "MMR status"] == "not reported"
-    assert "MMR" not in table.loc["socazolimab-xu2025", "MMR status"]  # no pMMR/dMMR the source does not state
+    assert table.loc[CERVIX, "MMR status"] == "MLH1 +, PMS2 weak +"  # MSH2 and MSH6 are not stated
+    assert "MMR" not in table.loc[CERVIX, "MMR status"]  # no pMMR/dMMR the source does not state
+    assert table.loc[CERVIX, "PD-L1"] == "CPS 10 (22C3, IHC)"
+    assert table.loc[LUNG, "PD-L1"] == "TPS 5% (22C3, IHC)" and table.loc[LUNG, "MMR status"] == "not reported"
+    assert table.loc[LUNG, "histology"] == "adenocarcinoma" and table.loc[LUNG, "age at diagnosis"] == "61 years"
 
 
 def test_durations_censored_computed_and_as_reported(table):
-    assert table.loc["socazolimab-xu2025", "time on immunotherapy"] == "> 8 months, ongoing as of 2025-01-20"
-    assert table.loc["toripalimab-iiic2p", "time on immunotherapy"].startswith("65 months (as reported")
-    assert table.loc["toripalimab-iiic2p", "overall survival from diagnosis"] == \
-        "> 71.1 months (from the dates); > 72 months (as reported)"
-    assert table.loc["socazolimab-xu2025", "overall survival from diagnosis"].startswith("> 200")
+    on_ici = months_from(T0_CERVIX, mid(date(2023, 6, 30)))  # to the maintenance still given on 2023-06-30
+    assert table.loc[CERVIX, "time on immunotherapy"] == (
+        f"> {on_ici:.1f} months, ongoing as of 2023-06-30; about 32 months, as reported (Discussion, ¶1)")
+    # 2019-03-31 to 2023-06-30: 1552 days, 50.99 months, alive
+    assert table.loc[CERVIX, "overall survival from diagnosis"] == \
+        "> 51 months (from the dates); > 51 months, as reported"
+    # 2021-02-08 to the death on 2023-01-17: 708 days, 23.26 months
+    assert table.loc[LUNG, "overall survival from diagnosis"] == \
+        f"{708 / DAYS_PER_MONTH:.1f} months (from the dates); about 23 months, as reported"
 
 
-def test_stage_treatment_before_immunotherapy_and_radiotherapy(table):
-    assert table.loc["toripalimab-iiic2p", "initial stage"] == "FIGO 2018 IIIC1r, radiological, 2018-11"
-    assert table.loc["socazolimab-xu2025", "initial stage"].startswith("I-II (staging system not stated)")
-    before = table.loc["socazolimab-xu2025", "systemic regimens before immunotherapy"]
-    assert before.startswith("2: paclitaxel + carboplatin + apatinib (first line for recurrence); nab-paclitaxel")
-    assert "PGTV (pelvic wall recurrence site) 61.25 Gy/25 F" in table.loc["socazolimab-xu2025", "radiotherapy"]
-    assert table.loc["socazolimab-xu2025", "immune-related adverse events"].startswith(
-        "no significant immune-related adverse events (as stated)")
+def test_stage_treatment_before_immunotherapy_radiotherapy_and_iraes(table):
+    assert table.loc[CERVIX, "initial stage"] == "FIGO 2018 IB2, clinical, 2019-03"
+    assert table.loc[LUNG, "initial stage"] == "AJCC 8th IVA, clinical, 2021-02"
+    assert table.loc[CERVIX, "systemic regimens before immunotherapy"] == \
+        "1: weekly cisplatin (adjuvant, concurrent with pelvic radiotherapy)"
+    rt = table.loc[CERVIX, "radiotherapy"]
+    assert "pelvic PTV 50.4 Gy/28 F" in rt and "vaginal cuff 6 Gy per fraction × 4" in rt
+    assert "right frontal metastasis 24 Gy/3 F" in table.loc[LUNG, "radiotherapy"]
+    # the neutropenia is attributed to cisplatin: not immune-related
+    assert table.loc[CERVIX, "immune-related adverse events"] == \
+        "hypothyroidism, grade 2, 2021-05; no pneumonitis (as stated)"
+    assert table.loc[CERVIX, "discrepancies in the source"] == \
+        "number of weekly cisplatin cycles; number of chemo-immunotherapy cycles"
 
 
-def test_time_0_is_the_first_checkpoint_inhibitor_dose_or_the_bian_anchor(cases):
-    by_id = {c.case_id: c for c in cases}
-    soca = series.alignment(by_id["socazolimab-xu2025"])
-    assert soca.item == "socazolimab" and soca.date == "2024-05-20" and soca.point.is_calendar
-    bian = series.alignment(by_id["bian2024-p1"])
-    assert bian.item == "rit-start" and bian.point.axis == "rit-start" and "relative time axis" in bian.label
+# ---------------------------------------------------------------- time 0
+
+
+def test_time_0_is_the_first_checkpoint_inhibitor_dose_or_the_immunotherapy_anchor(cases):
+    cervix = series.alignment(cases[CERVIX])
+    assert cervix.item == "chemo-io" and cervix.date == str(T0_CERVIX) and cervix.point.is_calendar
+    assert cervix.label == "first dose of pembrolizumab (regimen 'chemo-io')"
+    relative = series.alignment(cases[RELATIVE])
+    assert relative.item == "rit-start" and relative.point.axis == "rit-start"
+    assert "(drug not reported)" in relative.label and "relative time axis" in relative.label
+    lung = series.alignment(cases[LUNG])
+    assert lung.point is None and lung.label.endswith("not aligned")
 
 
 def test_another_alignment_event_and_unaligned_patients_are_listed(cases):
-    t = series.alignment_table(cases, "diagnosis").set_index("patient")
-    assert t.loc["toripalimab-iiic2p", "date as stated"] == "2018-11"
-    assert "not aligned" in t.loc["bian2024-p1", "time 0"]
-    lanes = series.swimmer_table(cases, "diagnosis")
-    assert set(lanes.patient) == {"socazolimab-xu2025", "toripalimab-iiic2p"}
-    missing = series.unplaced_items(cases, "diagnosis")
-    assert set(missing[missing["item"] == "the whole case"].patient) == {"bian2024-p1", "bian2024-p2"}
+    t = series.alignment_table(cases.all(), "diagnosis").set_index("patient")
+    assert t.loc[CERVIX, "date"] == "2019-03" and t.loc[LUNG, "date"] == "2021-02-08"  # in words
+    assert "not aligned" in t.loc[RELATIVE, "time 0"]  # no diagnosis event
+    lanes = series.swimmer_table(cases.all(), "diagnosis")
+    assert set(lanes.patient) == {CERVIX, LUNG}
+    missing = series.unplaced_items(cases.all(), "diagnosis")
+    assert set(missing[missing["item"] == "the whole case"].patient) == {RELATIVE}
     with pytest.raises(ValueError, match="align_on: expected one of"):
-        series.alignment(cases[0], "first dose")
+        series.alignment(cases[CERVIX], "first dose")
 
 
 def undated(case, regimen_id):
-    from caseseries.dates import UnknownDate
-
     return case.model_copy(update={"regimens": [
         r.model_copy(update={"start": UnknownDate(), "ongoing_as_of": None}) if r.id == regimen_id else r
         for r in case.regimens]})
 
 
 def test_an_undated_checkpoint_inhibitor_leaves_the_patient_unaligned_and_says_why(cases):
-    tori = undated(next(c for c in cases if c.case_id == "toripalimab-iiic2p"), "toripalimab")
-    a = series.alignment(tori)
+    case = cases[CERVIX]
+    only_maintenance = case.model_copy(update={"regimens": [r for r in case.regimens if r.id != "chemo-io"]})
+    case = undated(only_maintenance, "pembro-maintenance")  # anchors no offset
+    a = series.alignment(case)
     assert a.point is None
-    assert a.label == "first dose of toripalimab (regimen 'toripalimab'): its date cannot be placed, not aligned"
-    assert series.swimmer_table([tori]).empty
-    assert series.unplaced_items([tori]).iloc[0]["why not drawn"] == a.label
+    assert a.label == ("first dose of pembrolizumab (regimen 'pembro-maintenance'): its date cannot be placed, "
+                       "not aligned")
+    assert series.swimmer_table([case]).empty
+    assert series.unplaced_items([case]).iloc[0]["why not drawn"] == a.label
 
 
 def test_an_undated_checkpoint_inhibitor_that_anchors_offsets_is_the_origin_of_its_own_axis(cases):
-    soca = undated(next(c for c in cases if c.case_id == "socazolimab-xu2025"), "socazolimab")
-    a = series.alignment(soca)
-    assert a.point.axis == "socazolimab" and a.label.endswith("the origin of this case's relative time axis")
-    missing = series.unplaced_items([soca])
-    assert set(missing["why not drawn"]) == {"not on the time axis of time 0"}  # the calendar-dated items
+    case = cases[CERVIX]
+    only_chemo_io = case.model_copy(update={"regimens": [r for r in case.regimens if r.id != "pembro-maintenance"]})
+    case = undated(only_chemo_io, "chemo-io")  # the marker 'chemo-io + 3 months' counts from it
+    a = series.alignment(case)
+    assert a.point.axis == "chemo-io" and a.label.endswith("the origin of this case's relative time axis")
+    missing = series.unplaced_items([case]).set_index("item")
+    assert missing.loc["no evidence of disease", "why not drawn"] == "date not reported"  # pet-undated
+    rest = missing.drop(index="no evidence of disease")
+    assert len(rest) and set(rest["why not drawn"]) == {"not on the time axis of time 0"}  # the calendar items
+
+
+# ---------------------------------------------------------------- swimmer lanes
 
 
 def test_swimmer_lanes_in_months_from_time_0(cases):
-    lanes = series.swimmer_table(cases)
-    soca = lanes[(lanes.patient == "socazolimab-xu2025") & (lanes.category == "immunotherapy")].iloc[0]
-    assert soca.start == 0 and soca.end == pytest.approx(8.05, abs=0.01) and soca.end_kind == "ongoing"
-    tori = lanes[(lanes.patient == "toripalimab-iiic2p") & (lanes.category == "immunotherapy")].iloc[0]
-    assert tori.end_kind == "as reported" and tori.end == pytest.approx(65)
-    dx = lanes[(lanes.patient == "socazolimab-xu2025") & (lanes.category == "diagnosis")].iloc[0]
-    assert -194 < dx.start < -192  # history before time 0 stays, to the left
-    follow = lanes[(lanes.kind == "follow-up")].set_index("patient")
-    assert follow.loc["bian2024-p1", "end"] == pytest.approx(12) and follow.loc["bian2024-p1", "end_kind"] == "open"
-    assert follow.loc["bian2024-p2", "end"] == pytest.approx(24)
-    assert set(lanes[lanes.kind == "response"].category) >= {"PR", "SD", "CR", "as worded"}
-    undated = series.unplaced_items(cases)
-    assert "date not reported" in set(undated[undated.patient == "toripalimab-iiic2p"]["why not drawn"])
-
-
-def test_kinetics_in_times_uln_with_the_limit_of_each_date(cases):
-    k = series.kinetics_table(cases)
-    assert list(k.patient.unique()) == ["toripalimab-iiic2p"]
-    assert list(k.times_uln) == pytest.approx([40.733, 1.467, 3.467], abs=0.001)
-    assert list(k.reference.unique()) == ["< 1.5 ng/ml"] and (k.months < 0).all()
-
-
-def test_no_patient_drops_out_of_the_marker_section_silently(cases):
-    plotted = set(series.kinetics_table(cases).patient)
-    notes = series.marker_notes(cases)
-    assert plotted | set(notes.patient) == {c.case_id for c in cases}
-    soca = notes[notes.patient == "socazolimab-xu2025"]
-    assert len(soca) == 5 and set(soca["why not plotted"]) == {"qualitative observation (no number in the source)"}
-    assert "returned to normal levels" in set(soca["as reported"])
-    assert not notes.isna().any().any()
+    lanes = series.swimmer_table(cases.all())
+    assert set(lanes.patient) == {CERVIX, RELATIVE}  # the lung case has no checkpoint inhibitor
+    cervix = lanes[lanes.patient == CERVIX].set_index("label")
+    chemo = cervix.loc["paclitaxel + carboplatin + pembrolizumab"]
+    assert chemo.start == 0 and chemo.end_kind == "stated"
+    assert chemo.end == pytest.approx(months_from(T0_CERVIX, mid(date(2021, 1, 1), date(2021, 1, 31))))
+    maintenance = cervix.loc["pembrolizumab maintenance"]
+    assert maintenance.start == pytest.approx(months_from(T0_CERVIX, mid(date(2021, 2, 1), date(2021, 2, 28))))
+    assert maintenance.end == pytest.approx(months_from(T0_CERVIX, mid(date(2023, 6, 30))))
+    assert maintenance.end_kind == "ongoing"
+    follow = lanes[lanes.kind == "follow-up"].set_index("patient")
+    # history before time 0 stays, to the left: from the diagnosis in 2019-03
+    assert follow.loc[CERVIX, "start"] == pytest.approx(months_from(T0_CERVIX, mid(date(2019, 3, 1), date(2019, 3, 31))))
+    assert follow.loc[RELATIVE, "end"] == pytest.approx(12) and follow.loc[RELATIVE, "end_kind"] == "open"
+    rt = lanes[(lanes.patient == RELATIVE) & (lanes.kind == "therapy")].iloc[0]
+    assert rt.start == 0 and rt.end == pytest.approx(6 * 7 / DAYS_PER_MONTH)  # 'rit-start + 6 weeks'
+    assert set(lanes[lanes.kind == "response"].category) == {"PD", "PR", "CR"}
+    undated_items = series.unplaced_items(cases.all())
+    assert set(undated_items[undated_items.patient == CERVIX]["why not drawn"]) == {"date not reported"}
 
 
 def test_swimmer_pages_share_one_time_axis(cases):
-    many = [cases[i % 4].model_copy(update={"case_id": f"p{i:03d}"}) for i in range(120)]
+    aligned = [c for c in cases.all() if series.alignment(c).point is not None]
+    many = [aligned[i % len(aligned)].model_copy(update={"case_id": f"p{i:03d}"}) for i in range(120)]
     figures = series_plots.swimmer_figures(series.swimmer_table(many), "test", per_page=50)
     assert len(figures) == 3
     assert len({fig.axes[0].get_xlim() for fig in figures}) == 1
     assert [len(fig.axes[0].get_yticklabels()) for fig in figures] == [50, 50, 20]
 
 
+# ---------------------------------------------------------------- marker kinetics
+
+
+def test_kinetics_in_times_uln_with_the_limit_of_each_date(cases):
+    k = series.kinetics_table(cases.all())
+    assert list(k.patient.unique()) == [CERVIX, RELATIVE]
+    cea = k[(k.patient == CERVIX) & (k.analyte == "CEA")]  # no reference limit in its source: no multiple
+    assert list(cea.value) == [3.1] and cea.times_uln.isna().all() and list(cea.reference) == ["not reported"]
+    cervix = k[(k.patient == CERVIX) & (k.analyte == "SCCA")]
+    assert list(cervix.times_uln) == pytest.approx([9.0 / 1.5, 1.2 / 1.5, 8.1 / 2.7], abs=0.001)
+    assert list(cervix.reference) == ["< 1.5 ng/mL", "< 1.5 ng/mL", "< 2.7 ng/mL"] and (cervix.months < 0).all()
+    assert cervix.months.iloc[0] == pytest.approx(months_from(T0_CERVIX, mid(date(2019, 3, 27))), abs=0.01)
+    relative = k[k.patient == RELATIVE]
+    assert list(relative.times_uln) == pytest.approx([15 / 1.5, 1.2 / 1.5])
+    assert list(relative.months) == pytest.approx([-14 / DAYS_PER_MONTH, 3.0], abs=0.01)
+
+
+def test_every_marker_not_plotted_says_why(cases):
+    notes = series.marker_notes(cases.all())
+    why = {(r.patient, r.analyte, r["as reported"]): r["why not plotted"] for _, r in notes.iterrows()}
+    assert why == {
+        (CERVIX, "SCCA", "returned to the normal range"): "qualitative observation (no number in the source)",
+        (CERVIX, "CEA", "3.1 ng/mL"): "no reference limit in the source for this analyte and unit",
+        (LUNG, "CEA", "42.5 ng/mL"): "date cannot be placed relative to time 0",
+        (LUNG, "CYFRA 21-1", "6.2 ng/mL"): "date cannot be placed relative to time 0",
+        (LUNG, "CEA", "4 ng/mL"): "date cannot be placed relative to time 0",
+        (LUNG, "CEA", "30 ng/mL"): "date cannot be placed relative to time 0",
+    }
+    none = series.marker_notes([cases[RELATIVE].model_copy(update={"markers": []})])
+    assert list(none["why not plotted"]) == ["no marker in the source"]
+
+
 def test_kinetics_figure_is_log_scale_and_absent_without_numbers(cases):
-    fig = series_plots.kinetics_figure(series.kinetics_table(cases))
+    fig = series_plots.kinetics_figure(series.kinetics_table(cases.all()))
     assert fig.axes[0].get_yscale() == "log" and fig.axes[0].get_title(loc="left") == "SCCA"
-    assert series_plots.kinetics_figure(series.kinetics_table(cases[:2])) is None
+    assert series_plots.kinetics_figure(series.kinetics_table([cases[LUNG]])) is None  # not aligned
+
+
+# ---------------------------------------------------------------- index and command line
 
 
 def test_index_escapes_case_text_and_links_relatively(cases, tmp_path):
-    evil = cases[0].model_copy(update={"title": "<script>alert(1)</script>"})
-    page = index_html([evil, *cases[1:]], tmp_path)
+    all_cases = cases.all()
+    evil = all_cases[0].model_copy(update={"title": "<script>alert(1)</script>"})
+    page = index_html([evil, *all_cases[1:]], tmp_path)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script" not in page
     assert "http://" not in page and "https://" not in page
     (tmp_path / "cases").mkdir()
-    (tmp_path / "cases/socazolimab-xu2025.html").write_text("x")
-    page = index_html(cases, tmp_path)
-    assert '<a href="cases/socazolimab-xu2025.html">' in page
-    assert "not rendered yet" in page  # the others, and the series
+    (tmp_path / f"cases/{LUNG}.html").write_text("x")
+    page = index_html(all_cases, tmp_path)
+    assert f'<a href="cases/{LUNG}.html">' in page
+    assert page.count("not rendered yet") == len(all_cases)  # the others, and the series
 
 
-def test_series_table_on_the_command_line():
-    out = subprocess.run([sys.executable, "-m", "caseseries.cli", "series", "--table", "comparison", "--format",
-                          "markdown"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "CASESERIES_ROOT": str(ROOT)})
+def test_series_table_on_the_command_line(cases):
+    out = run_cli("series", "--table", "comparison", "--format", "markdown", root=FIXTURE)
     assert out.returncode == 0, out.stderr
-    assert "| socazolimab-xu2025 |" in out.stdout and "PD-L1" in out.stdout
-    bad = subprocess.run([sys.executable, "-m", "caseseries.cli", "series", "--align-on", "firstdose"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120, env={**os.environ, "CASESERIES_ROOT": str(ROOT)})
+    assert all(f"| {case_id} " in out.stdout for case_id in cases.ids) and "PD-1" in out.stdout
+    drugs = run_cli("series", "--table", "drugs", root=FIXTURE)
+    assert drugs.returncode == 0 and "osimertinib,EGFR tyrosine kinase inhibitor" in drugs.stdout
+    bad = run_cli("series", "--align-on", "firstdose", root=FIXTURE)
     assert bad.returncode == 1 and "align_on: expected one of" in bad.stderr and "Traceback" not in bad.stderr
 
 
-# ---------------------------------------------------------------- a real render, with a fifth case
+# ---------------------------------------------------------------- a real render, with a new case
 
-FIFTH = "example-fictional"
+NEW = "example-fictional"
 
 
 def readme_example() -> str:
@@ -206,11 +294,8 @@ def readme_example() -> str:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("series")
-    shutil.copytree(ROOT / "data/cases", root / "data/cases")
-    shutil.copytree(ROOT / "data/reference", root / "data/reference")
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    (root / f"data/cases/{FIFTH}.yaml").write_text(readme_example())
+    root = copy_fixture_project(tmp_path_factory.mktemp("series"))
+    (root / f"data/cases/{NEW}.yaml").write_text(readme_example())
     return root
 
 
@@ -225,15 +310,15 @@ def rendered(project):
     return project / "reports"
 
 
-def test_a_fifth_case_file_joins_the_series_and_the_index(rendered):
+def test_a_new_case_file_joins_the_series_and_the_index(rendered):
     nb = json.loads((rendered / "series.ipynb").read_text())
     outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
-    assert FIFTH in outputs and "pembrolizumab (anti-PD-1 monoclonal antibody)" in outputs
+    assert NEW in outputs and "pembrolizumab (anti-PD-1 monoclonal antibody)" in outputs
     page = (rendered / "series.html").read_text()
-    assert page.count('src="data:image/png;base64,') == 2  # swimmer plot and kinetics (both with the new case)
+    assert page.count('src="data:image/png;base64,') == 2  # swimmer plot and kinetics
     assert "<script src=" not in page and "cdnjs" not in page
     index = (rendered / "index.html").read_text()
-    assert f'href="cases/{FIFTH}.html"' not in index and f"{FIFTH}</span>" in index  # listed; its report not yet rendered
+    assert f'href="cases/{NEW}.html"' not in index and f"{NEW}</span>" in index  # listed; its report not yet rendered
     assert '<a href="series.html">' in index
 
 
@@ -255,9 +340,9 @@ def test_series_kept_notebook_passes_nbval(project, rendered):
 
 
 def test_a_subset_with_another_time_0_renders(project):
-    out = cli(project, "series", "toripalimab-iiic2p", FIFTH, "--align-on", "diagnosis")
+    out = cli(project, "series", CERVIX, NEW, "--align-on", "diagnosis")
     assert out.returncode == 0, out.stderr
     nb = json.loads((project / "reports/series.ipynb").read_text())
-    assert nb["metadata"]["papermill"]["parameters"] == {"case_ids": ["toripalimab-iiic2p", FIFTH],
-                                                          "align_on": "diagnosis"}
-    assert "socazolimab-xu2025" not in json.dumps([c.get("outputs", []) for c in nb["cells"][:4]])
+    assert nb["metadata"]["papermill"]["parameters"] == {"case_ids": [CERVIX, NEW], "align_on": "diagnosis"}
+    shown = json.dumps([c.get("outputs", []) for c in nb["cells"][:4]])
+    assert CERVIX in shown and LUNG not in shown

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from caseseries import synth
-from caseseries.chronology import Chronology
+from caseseries import drugs, synth
 from caseseries.cli import main as cli
+from caseseries.dates import Bounded, RelativeDate, Season
 from caseseries.load import load_case
+from caseseries.timeline import timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 30
@@ -92,7 +93,7 @@ def test_shape_ranges(cases):
 
 
 def test_the_variety_a_series_needs(cases):
-    axes = Counter("calendar" if Chronology(c).axis == "calendar" else "relative" for c in cases)
+    axes = Counter("calendar" if timeline(c).axis == "calendar" else "relative" for c in cases)
     assert axes["calendar"] and axes["relative"]
     assert any(e.date.precision == "month" for c in cases for e in c.events)
     assert any(d.censored for c in cases for d in c.outcome.durations)
@@ -104,10 +105,22 @@ def test_the_variety_a_series_needs(cases):
     assert {len(c.regimens) for c in cases} >= {1, 2, 3}
 
 
-def test_drugs_are_those_of_the_real_cases():
-    real = {a["drug"] for p in (ROOT / "data/cases").glob("*.yaml")
-            for r in yaml.safe_load(p.read_text()).get("regimens", []) for a in r["agents"]}
-    assert set(synth.DRUGS) <= real
+def test_the_date_forms_the_timeline_must_hold(cases):
+    """Open offsets, bounds, parts of years and reported course lengths, so that bench and tests exercise them."""
+    dates = [i.date for c in cases for i in c.imaging] + [e.date for c in cases for e in c.events]
+    assert any(isinstance(d, Bounded) for d in dates)
+    assert any(isinstance(d, RelativeDate) and d.at_least for d in dates)
+    assert any(isinstance(d, Season) for d in dates)
+    assert any(d.of is not None for c in cases for d in c.outcome.durations)
+    assert any(d.origin is not None for c in cases for d in c.outcome.durations)
+    for c in cases:  # a course given "for N months" has its end from that report
+        for i, r in enumerate(c.regimens):
+            if any(d.of == r.id for d in c.outcome.durations):
+                assert timeline(c).span("regimens", i).end_basis == "reported"
+
+
+def test_drugs_are_in_the_drug_reference():
+    assert set(synth.DRUGS) <= set(drugs.known_names())
 
 
 def test_cli_writes_valid_cases(tmp_path, capsys):

@@ -173,3 +173,12 @@ def test_every_dated_field_is_listed_once():
     paths = [p for p, _ in dated_fields(case)]
     assert len(paths) == len(set(paths))
     assert ("regimens", 0, "end") in paths and ("markers", 0, "date") in paths
+
+
+def test_publication_bounds_an_open_last_contact():
+    case = make_case(events=[("x", "2019-09"), ("y", "x + >6 months")], last_contact="x + >12 months")
+    data = case.model_dump()
+    data["source"]["dates"] = {"published": "2022-03"}
+    tl = timeline(Case.model_validate(data))
+    assert tl.last_contact.latest == day("2022-03-31") and tl.last_contact.open_end
+    assert tl.at(("events", 1, "date")).latest == day("2022-03-31")

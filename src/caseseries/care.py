@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterator
 import pandas as pd
 from pydantic import BaseModel
 
-from .chronology import Chronology
+from . import drugs
 from .model import Case, Locator
+from .timeline import timeline as resolved_timeline
 
 CARE_ITEMS: tuple[tuple[int, str], ...] = (
     (1, "Title"), (2, "Key words"), (3, "Abstract"), (4, "Introduction"), (5, "Patient information"),
@@ -126,9 +127,17 @@ def _diagnosis_words(case: Case) -> set[str]:
 
 
 def _intervention_words(case: Case) -> set[str]:
+    """Words that name the case's interventions: drug names, and for an agent the source does not name, the
+    class or group it gives (in any of the class's forms: 'GM-CSF') and its target ('PD-1')."""
     words = {"therap", "surger", "ectomy", "resection", "imrt", "brachy", "irradiation"}
     for r in case.regimens:
-        words |= {a.drug.lower() for a in r.agents} | ({r.name.lower()} if r.name else set())
+        words |= {r.name.lower()} if r.name else set()
+        for a in r.agents:
+            if a.named:
+                words.add(a.drug.lower())
+                continue
+            words |= drugs.class_forms(a.drug_class) if a.drug_class else set()
+            words |= {x.lower() for x in (a.group, a.target) if x}
     return words
 
 
@@ -179,25 +188,31 @@ def clinical_findings(case: Case) -> Row:
     return covered, evidence, missing
 
 
+TIMELINE_FIELDS = ("events", "regimens", "radiotherapy", "imaging", "markers")
+
+
+def _item_name(field: str, item) -> str:
+    return f"marker {item.analyte}" if field == "markers" else item.id
+
+
 def timeline(case: Case) -> Row:
-    chrono = Chronology(case)
-    items = ([(e.id, e.date) for e in case.events] + [(r.id, r.start) for r in case.regimens]
-             + [(c.id, c.start) for c in case.radiotherapy] + [(i.id, i.date) for i in case.imaging]
-             + [(f"marker {m.analyte}", m.date) for m in case.markers])
-    placed = {item_id: p for item_id, date in items if (p := chrono.safe_point(date, item_id)) is not None}
-    unplaced = [item_id for item_id, _ in items if item_id not in placed]
-    on_calendar = [p for p in placed.values() if p.is_calendar]
+    """Dated items as the resolved timeline places them; first and last date in its words (never a guessed month)."""
+    tl = resolved_timeline(case)
+    placed = [e for e in tl.entries if e.field in TIMELINE_FIELDS]
+    unplaced = list(dict.fromkeys(_item_name(f, item) for f, _, item in tl.unplaced if f in TIMELINE_FIELDS))
     if not placed:
         return "no", "", "dates: no item of the case can be placed in time"
-    if on_calendar:
-        first = min(on_calendar, key=lambda p: p.earliest).as_date()
-        last = max(on_calendar, key=lambda p: p.latest if not p.is_open else p.earliest).as_date()
-        evidence = f"{_plural(len(placed), 'dated item')}, {first:%Y-%m} to {last:%Y-%m}"
+    on_calendar = [e for e in placed if e.start.is_calendar]
+    if on_calendar:  # entries are in the timeline's order: the first and last stated dates, in words
+        first, last = on_calendar[0].start.words, on_calendar[-1].start.words
+        span = first if first == last else f"{first} to {last}"
+        evidence = f"{_plural(len(placed), 'dated item')}, {span}"
     else:
-        evidence = f"{_plural(len(placed), 'item')} placed by intervals from '{chrono.axis}'"
+        evidence = (f"{_plural(len(placed), 'item')} placed by intervals from "
+                    f"{tl.name_of(placed[0].start.axis)}, with no calendar date")
     precisions: dict[str, int] = {}
-    for p in placed.values():
-        kind = "open interval" if p.is_open else p.precision
+    for e in placed:
+        kind = "open interval" if e.start.is_open else e.start.precision
         precisions[kind] = precisions.get(kind, 0) + 1
     evidence += " (" + ", ".join(f"{k}: {n}" for k, n in sorted(precisions.items())) + ")"
     parts = [("items placed in time", True),
@@ -240,11 +255,14 @@ def therapeutic_intervention(case: Case) -> Row:
         _plural(len(surgeries), "surgery", "surgeries") if surgeries else "",
         ("treatment recorded only as events: " + ", ".join(e.id for e in therapy_events))
         if therapy_events and not (case.regimens or case.radiotherapy) else "") if x)
-    no_dose = [f"{a.drug} ({r.id})" for r in case.regimens for a in r.agents if a.dose is None]
+    reference = drugs.view_reference()
+    no_dose = [f"{drugs.agent_label(a, reference)} ({r.id})" for r in case.regimens for a in r.agents if a.dose is None]
     no_schedule = [r.id for r in case.regimens if r.cycle_days is None]
-    no_end = [r.id for r in case.regimens if r.end is None and r.ongoing_as_of is None]
-    rt_no_dose = [c.id for c in case.radiotherapy if not c.targets]
-    rt_no_end = [c.id for c in case.radiotherapy if c.end is None]
+    tl = resolved_timeline(case)  # an end the authors give as a duration counts as given
+    no_end = [r.id for i, r in enumerate(case.regimens) if tl.span("regimens", i).end is None]
+    rt_no_dose = [c.id for c in case.radiotherapy  # no target, or a target whose dose the source does not give
+                  if not c.targets or any(t.total_dose_gy is None and t.dose_per_fraction_gy is None for t in c.targets)]
+    rt_no_end = [c.id for i, c in enumerate(case.radiotherapy) if tl.span("radiotherapy", i).end is None]
     parts = [("drugs and doses: no systemic regimen recorded with its agents",
               bool(case.regimens) or not therapy_events),
              ("doses of " + ", ".join(no_dose), not no_dose),
@@ -260,14 +278,15 @@ def follow_up_and_outcomes(case: Case) -> Row:
     o = case.outcome
     responses = ([r.id for r in case.regimens if r.response] + [c.id for c in case.radiotherapy if c.response]
                  + [i.id for i in case.imaging if i.response_as_worded or i.category])
-    dated = Chronology(case).safe_point(o.last_contact) is not None
+    last = resolved_timeline(case).last_contact
+    dated = last is not None and last.precision != "anchor"
     parts = [("outcome status", o.status != "unknown"), ("date of last contact", dated),
              ("response to treatment", bool(responses)),
              ("follow-up tests (imaging or tumor markers)", bool(case.imaging or case.markers)),
              ("adverse events, or that none occurred (CARE 10d)", bool(case.adverse_events))]
     covered, missing = _grade(parts)
     evidence = "; ".join(x for x in (
-        f"status: {o.status} (last contact {o.last_contact})",
+        f"status: {o.status} (last contact {last.words if last is not None else 'not reported'})",
         _plural(len(responses), "response") if responses else "",
         _plural(len(case.imaging), "imaging study", "imaging studies") if case.imaging else "",
         _plural(len(case.markers), "marker result") if case.markers else "",

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 
 DAYS_PER_MONTH = 365.25 / 12
-CALENDAR = "calendar"
 
 _ISO = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?$")
 _OFFSET = re.compile(
@@ -29,6 +28,8 @@ DATE_FORMS = ("a date like 2019, 2019-04 or 2019-04-08, 'early 2019' / 'mid 2019
               "an offset like 'rt-start + 12 months' or 'rt-start + >12 months', "
               "'between X and Y', 'on or before X', 'on or after X' (X, Y: a date or an item id, with or without an offset), "
               "or 'unknown'")
+# Years a case-file date may name: anything else is a typo, and would break the arithmetic of time.
+YEARS = (1800, 2200)
 # The parts of a year that reports word as early, mid and late: four months each.
 SEASONS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
 _SEASON = re.compile(r"^(?P<part>early|mid|late)\s+(?P<y>\d{4})$")
@@ -169,12 +170,14 @@ def _reference(text: str) -> Reference:
     """A calendar date, part of a year or offset: what a bound can name."""
     m = _SEASON.match(text)
     if m:
+        if not YEARS[0] <= int(m["y"]) <= YEARS[1]:
+            raise DateError(f"year {m['y']} is outside the years a date may name ({YEARS[0]}–{YEARS[1]})")
         return Season(int(m["y"]), m["part"])
     m = _ISO.match(text)
     if m:
         year, month, day = int(m["y"]), m["m"], m["d"]
-        if year < 1:
-            raise DateError(f"year {m['y']} does not exist; expected {DATE_FORMS}")
+        if not YEARS[0] <= year <= YEARS[1]:
+            raise DateError(f"year {m['y']} is outside the years a date may name ({YEARS[0]}–{YEARS[1]})")
         if month is not None and not 1 <= int(month) <= 12:
             raise DateError(f"month {month} does not exist; expected {DATE_FORMS}")
         if day is not None:
@@ -191,51 +194,11 @@ def _reference(text: str) -> Reference:
     if m["n"] is None:
         return RelativeDate(m["anchor"])
     amount = float(m["n"]) * (-1 if m["sign"] == "-" else 1)
-    return RelativeDate(m["anchor"], amount, m["unit"].rstrip("s"), bool(m["open"]))
-
-
-@dataclass(frozen=True)
-class TimePoint:
-    """Where a date lies: an interval of days on an axis.
-
-    On the calendar axis days are proleptic ordinals (``date.toordinal()``); on a
-    relative axis they count from the undated anchor that roots it. ``latest`` is
-    ``inf`` for an open "more than" offset.
-    """
-
-    axis: str
-    earliest: float
-    latest: float
-    precision: str
-
-    @property
-    def is_calendar(self) -> bool:
-        return self.axis == CALENDAR
-
-    @property
-    def is_open(self) -> bool:
-        return math.isinf(self.latest)
-
-    @property
-    def mid(self) -> float:
-        """A single position for sorting and drawing (the lower bound when open)."""
-        return self.earliest if self.is_open else (self.earliest + self.latest) / 2
-
-    def shifted(self, days: float, at_least: bool = False) -> "TimePoint":
-        latest = math.inf if at_least else self.latest + days
-        precision = "offset" if self.precision in ("day", "offset") else self.precision
-        return TimePoint(self.axis, self.earliest + days, latest, precision)
-
-    def as_date(self) -> dt.date | None:
-        """The midpoint as a calendar date (for plotting), or None off the calendar."""
-        if not self.is_calendar:
-            return None
-        return dt.date.fromordinal(int(round(self.mid)))
-
-
-def calendar_point(date: CalendarDate) -> TimePoint:
-    first, last = date.bounds()
-    return TimePoint(CALENDAR, first.toordinal(), last.toordinal(), date.precision)
+    unit = m["unit"].rstrip("s")
+    if abs(amount) * _UNIT_DAYS[unit] > (YEARS[1] - YEARS[0]) * 365.25:
+        raise DateError(f"an offset of {m['n']} {m['unit']} is longer than the years dates may span "
+                        f"({YEARS[0]}–{YEARS[1]})")
+    return RelativeDate(m["anchor"], amount, unit, bool(m["open"]))
 
 
 @dataclass(frozen=True)
@@ -296,8 +259,3 @@ def between(start, end, censored: bool = False) -> Duration | None:
     high = math.inf if math.isnan(high) else max(high, 0.0) / DAYS_PER_MONTH
     open_end = getattr(end, "open_end", math.isinf(end.latest))
     return Duration(low, high, censored or open_end or math.isinf(high))
-
-
-def definitely_before(a: TimePoint, b: TimePoint) -> bool:
-    """True when every day a can mean lies before every day b can mean."""
-    return a.axis == b.axis and a.latest < b.earliest

@@ -3,31 +3,38 @@
 ``case_as_of(case, as_of)`` is a pure function: it returns a copy of the case that
 holds only what was known by the end of ``as_of`` (the rule is DISCLOSURE_RULE),
 with durations censored at ``as_of``, the outcome withheld, a neutral title and the
-citation withheld until the reveal. As a last safeguard, the names of drugs and
-regimens that start after ``as_of`` are replaced by ``[withheld]`` wherever free
-text of an earlier fact mentions them (a note, a quote, a discrepancy).
+citation withheld until the reveal. The case file's ``notes`` (on every item, the
+source, the patient and the diagnosis), the article's own dates and its last follow-up
+as stated are withheld too: a note may read a passage in the light of what came later.
+As a last safeguard, the names of drugs and regimens that start after ``as_of`` are
+replaced by ``[withheld]`` wherever free text of an earlier fact mentions them (a quote,
+a discrepancy).
 """
 
 from __future__ import annotations
 
+import math
 import re
 
-from .chronology import Chronology
-from .dates import DateSpec, RelativeDate, TimePoint, UnknownDate, parse_date
-from .metrics import diagnosis_date
+from .dates import Bounded, DateSpec, RelativeDate, parse_date
 from .model import Case, Diagnosis, Locator, Outcome, Source
+from .timeline import ANCHORING, CALENDAR, Path, Timeline, TimelineError, When, dated_fields, timeline
 
 DISCLOSURE_RULE = (
     "A dated fact is shown when it certainly happened by the end of the as-of date: when the last day "
-    "its date can mean is on or before the last day the as-of date can mean. As of 2023-09, a fact dated "
-    "2023-09 is shown, one dated 2023 (it may be December) or 'X + >N months' (no upper bound) is not; "
-    "as of 2023-09-15, a fact dated 2023-09 is not. A course that certainly ends later is shown as "
-    "ongoing; one whose end is not known by then is shown without its end, response or reason for "
-    "stopping. Undated events, biomarkers, adverse events and discrepancies are withheld; patient "
-    "characteristics are shown, and the undated findings of the diagnosis once the diagnosis date is "
-    "reached. Durations are censored at the as-of date. The outcome, the reported durations, the title, "
-    "the citation and the answers to the discussion questions wait for the full report (the outcome and "
-    "the courses' ends are shown once the as-of date is past the last contact)."
+    "its date can mean is on or before the last day the as-of date can mean, and every item its date "
+    "counts from is shown too. As of 2023-09, a fact dated 2023-09 is shown; one dated 2023 (it may be "
+    "December), 'between X and Y' (it may be as late as Y) or 'X + >N months' (no stated upper bound: it "
+    "may be as late as the last contact) is not; as of 2023-09-15, a fact dated 2023-09 is not. A regimen "
+    "that certainly goes on after the as-of date (its end, or the end its reported length gives, is later) "
+    "is shown as ongoing then; a course whose end is not known by then is shown without its end, response "
+    "or reason for stopping. Undated events (except the one a relative time axis counts from), biomarkers, "
+    "adverse events and discrepancies are withheld; "
+    "patient characteristics are shown, and the undated findings of the diagnosis once the diagnosis date "
+    "is reached. Durations are censored at the as-of date. The outcome, the reported durations, the title, "
+    "the citation, the article's dates, its last follow-up as stated, the notes of the case file (which may "
+    "read a passage in the light of what came later) and the answers to the discussion questions wait for "
+    "the full report (the outcome and the courses' ends are shown once the last contact is reached)."
 )
 
 WITHHELD = "[withheld]"
@@ -38,137 +45,199 @@ class DisclosureError(ValueError):
     """An as-of date that cannot be placed on the case's time axis."""
 
 
-def as_of_point(case: Case, as_of: str | DateSpec) -> tuple[DateSpec, TimePoint]:
-    """The as-of date parsed and placed on the case's axis; DisclosureError saying why not."""
+def as_of_point(case: Case, as_of: str | DateSpec | When) -> When:
+    """The as-of date resolved on the case's timeline; DisclosureError saying why it cannot be used.
+
+    It must lie on the case's main axis, have a first and a last day (no open bound),
+    not end before the first dated fact, and count only from items known by then.
+    """
+    text = as_of.stated if isinstance(as_of, When) else " ".join(str(as_of).split())
+    tl = timeline(case)
     try:
-        when = parse_date(as_of)
-    except ValueError as exc:
-        raise DisclosureError(f"as_of: {exc}, found {str(as_of)!r}") from None
-    if isinstance(when, UnknownDate):
-        raise DisclosureError("as_of: expected a date or an offset from an item of the case, found 'unknown'")
-    if isinstance(when, RelativeDate) and when.at_least:
-        raise DisclosureError(f"as_of: expected an exact offset such as 'X + 6 months', found {str(as_of)!r} "
-                              "(a 'more than' offset has no end)")
-    chrono = Chronology(case)
-    try:
-        cut = chrono.point(when)
-    except ValueError as exc:
-        raise DisclosureError(f"as_of: {exc}") from None
-    if cut.axis != chrono.axis:
-        hint = "" if chrono.axis == "calendar" else f" (write it as an offset, e.g. '{chrono.axis} + 6 months')"
+        cut = tl.resolve(text)
+    except TimelineError as exc:
+        if text == "unknown":
+            raise DisclosureError("as_of: expected a date or an offset from an item of the case, "
+                                  "found 'unknown'") from None
+        raise DisclosureError(f"as_of: {exc}, found {text!r}") from None
+    if cut.open_end or cut.open_start or math.isinf(cut.earliest) or math.isinf(cut.latest):
+        raise DisclosureError(f"as_of: expected an exact offset such as 'X + 6 months' or a date, found {text!r} "
+                              "(it has no stated first or last day: 'more than', 'on or after' and 'on or before' "
+                              "dates, and offsets from them, are open)")
+    if cut.axis != tl.axis:
+        hint = "" if tl.axis == CALENDAR else f" (write it as an offset, e.g. '{tl.axis} + 6 months')"
         where = "calendar" if cut.is_calendar else f"'{cut.axis}'"
-        raise DisclosureError(f"as_of: {as_of} lies on the {where} time axis, but the dates of this case "
-                              f"count from {'the calendar' if chrono.axis == 'calendar' else repr(chrono.axis)}{hint}")
-    first = _first_date(chrono, cut.axis)
-    if first is not None and cut.latest < first[1].earliest:
-        raise DisclosureError(f"as_of: {as_of} is before the first dated fact of the case ({first[0]}), "
+        count = "the calendar" if tl.axis == CALENDAR else repr(tl.axis)
+        raise DisclosureError(f"as_of: {text} lies on the {where} time axis, but the dates of this case "
+                              f"count from {count}{hint}")
+    first = _first_fact(tl, cut.axis)
+    if first is not None and cut.latest < first.earliest:
+        raise DisclosureError(f"as_of: {text} is before the first dated fact of the case ({first.words}), "
                               "nothing would be shown")
-    return when, cut
+    known = _Known(tl, cut)
+    late = [a for a in _named(parse_date(cut.stated)) if not known.anchor(a)]
+    if late:
+        raise DisclosureError(f"as_of: {text} counts from {tl.name_of(late[0])} ('{late[0]}'), which is not known "
+                              "by then; give the as-of date as a date or as an offset from an earlier item")
+    return cut
 
 
-def case_as_of(case: Case, as_of: str | DateSpec) -> Case:
-    """A copy of the case holding only what was known by the end of ``as_of`` (see DISCLOSURE_RULE)."""
-    when, cut = as_of_point(case, as_of)
-    chrono = Chronology(case)
+def case_as_of(case: Case, as_of: str | DateSpec | When) -> Case:
+    """A copy of the case holding only what was known by the end of ``as_of`` (see DISCLOSURE_RULE).
 
-    def point(date: DateSpec | None, item_id: str | None = None) -> TimePoint | None:
-        return chrono.safe_point(date, item_id)
-
-    def by_cut(date: DateSpec | None, item_id: str | None = None) -> bool:
-        p = point(date, item_id)
-        return p is not None and p.axis == cut.axis and p.latest <= cut.latest
-
-    def shown(date: DateSpec | None, item_id: str | None = None) -> bool:
-        """Known by the end of as_of, and so is every item its date counts from."""
-        if not by_cut(date, item_id):
-            return False
-        while isinstance(date, RelativeDate):
-            anchor = date.anchor
-            date = chrono.anchors.get(anchor)
-            if date is None or not by_cut(date, anchor):
-                return False
-        return True
-
-    def after(date: DateSpec | None) -> bool:
-        """Certainly after the end of as_of (so what it marks still went on then)."""
-        p = point(date)
-        return p is not None and p.axis == cut.axis and p.earliest > cut.latest
-
-    def kept(date: DateSpec | None) -> DateSpec | None:
-        return date if shown(date) else None
-
-    if isinstance(when, RelativeDate) and not shown(when):
-        raise DisclosureError(f"as_of: '{when.anchor}' is not known by {when}; give the as-of date as a date "
-                              "or as an offset from an earlier item")
+    Every date is read through the case's timeline. Dates written into the view are the
+    case's own (kept only with every item they count from) and the as-of date itself, so
+    the view's timeline places them where the case's does.
+    """
+    cut = as_of_point(case, as_of)
+    when = parse_date(cut.stated)  # the as-of date as the view states it (last contact, ongoing_as_of)
+    tl = timeline(case)
+    known = _Known(tl, cut)
+    shown = known.field
 
     d = case.diagnosis
-    diagnosed = diagnosis_date(case)
+    diagnosed = _diagnosis_path(case, tl)
     if diagnosed is None or shown(diagnosed):  # the undated findings of the diagnosis
         diagnosis = d.model_copy(update={
-            "stages": [s for s in d.stages if s.date is None or shown(s.date)],
-            "biomarkers": [b for b in d.biomarkers if shown(b.date)],
+            "stages": [s for i, s in enumerate(d.stages)
+                       if s.date is None or shown(("diagnosis", "stages", i, "date"))],
+            "biomarkers": [b for i, b in enumerate(d.biomarkers) if shown(("diagnosis", "biomarkers", i, "date"))],
         })
     else:
-        diagnosis = Diagnosis(stages=[s for s in d.stages if s.date is not None and shown(s.date)],
-                              biomarkers=[b for b in d.biomarkers if shown(b.date)])
+        diagnosis = Diagnosis(
+            stages=[s for i, s in enumerate(d.stages) if shown(("diagnosis", "stages", i, "date"))],
+            biomarkers=[b for i, b in enumerate(d.biomarkers) if shown(("diagnosis", "biomarkers", i, "date"))])
 
-    story_told = shown(case.outcome.last_contact)  # what the source knew at its end was known by then
+    story_told = shown(("outcome", "last_contact"))  # what the source knew at its end was known by then
     regimens = []
-    for r in case.regimens:
-        if not shown(r.start, r.id):
+    for i, r in enumerate(case.regimens):
+        if not shown(("regimens", i, "start")):
             continue
-        if story_told or r.end is not None and shown(r.end):
+        span = tl.span("regimens", i)
+        if story_told or span.end_basis == "stated" and shown(("regimens", i, "end")):
             regimens.append(r)
-        elif r.end is None and r.ongoing_as_of is not None and shown(r.ongoing_as_of):
-            regimens.append(r)
-        else:
-            going_on = after(r.end) or after(r.ongoing_as_of)
+        elif span.end_basis == "ongoing" and shown(("regimens", i, "ongoing_as_of")):
+            regimens.append(r)  # ongoing as of a date already reached: as the source says
+        else:  # its end (stated, ongoing or reported) certainly lies later: ongoing, censored at as_of
+            going_on = known.after(span.end)
             regimens.append(r.model_copy(update={
                 "end": None, "ongoing_as_of": when if going_on else None, "reason_stopped": None,
                 "response": None, "cycles_given": None}))
 
     radiotherapy = []
-    for c in case.radiotherapy:
-        if not shown(c.start, c.id):
+    for i, c in enumerate(case.radiotherapy):
+        if not shown(("radiotherapy", i, "start")):
             continue
-        ended = story_told or c.end is not None and shown(c.end)
+        ended = story_told or c.end is not None and shown(("radiotherapy", i, "end"))
         radiotherapy.append(c if ended else c.model_copy(update={"end": None, "response": None}))
 
-    limits = [lim.model_copy(update={"valid_until": kept(lim.valid_until)})
-              for lim in case.reference_limits if lim.valid_from is None or shown(lim.valid_from)]
+    limits = [lim.model_copy(update={"valid_until": lim.valid_until if shown(("reference_limits", i, "valid_until"))
+                                     else None})
+              for i, lim in enumerate(case.reference_limits)
+              if lim.valid_from is None or shown(("reference_limits", i, "valid_from"))]
 
     if story_told:
         outcome = case.outcome  # the whole story lies before as_of: nothing left to withhold
     else:
         outcome = Outcome(
-            status="alive" if after(case.outcome.last_contact) else "unknown",
-            status_as_worded=f"as of {when}; what happened next is not shown",
+            status="alive" if known.after(tl.last_contact) else "unknown",
+            status_as_worded=f"as of {cut.words}; what happened next is not shown",
             last_contact=when, durations=[],
-            locator=Locator(section=f"teaching view as of {when}, not a statement of the source"))
+            locator=Locator(section=f"teaching view as of {cut.words}, not a statement of the source"))
+
+    def items(field: str, name: str) -> list:
+        return [x for i, x in enumerate(getattr(case, field)) if shown((field, i, name))]
 
     view = case.model_copy(update={
         "title": case.neutral_title or FALLBACK_TITLE,
         "source": Source(citation="Citation withheld until the reveal", patient=case.source.patient,
-                         file=case.source.file, synthetic=case.source.synthetic),
+                         doi=case.source.doi, url=case.source.url, file=case.source.file,
+                         synthetic=case.source.synthetic),
         "diagnosis": diagnosis,
-        "events": [e.model_copy(update={"end": kept(e.end)}) for e in case.events if shown(e.date, e.id)],
+        "events": [e.model_copy(update={"end": e.end if shown(("events", i, "end")) else None})
+                   for i, e in enumerate(case.events) if shown(("events", i, "date"))],
         "regimens": regimens,
         "radiotherapy": radiotherapy,
         "reference_limits": limits,
-        "markers": [m for m in case.markers if shown(m.date)],
-        "imaging": [i for i in case.imaging if shown(i.date, i.id)],
-        "adverse_events": [a for a in case.adverse_events if shown(a.date)],
+        "markers": items("markers", "date"),
+        "imaging": items("imaging", "date"),
+        "adverse_events": items("adverse_events", "date"),
         "outcome": outcome,
-        "discrepancies": [x for x in case.discrepancies if shown(x.date)],
-        "questions": [q.model_copy(update={"answer": None}) for q in case.questions if shown(q.decision_point)],
+        "discrepancies": items("discrepancies", "date"),
+        "questions": [q.model_copy(update={"answer": None}) for q in items("questions", "decision_point")],
     })
-    return redact(view, hidden_names(case, view))
+    return redact(without_notes(view), hidden_names(case, view))
+
+
+class _Known:
+    """What the case's timeline places by the end of the as-of date (DISCLOSURE_RULE).
+
+    A date is known when its latest possible day is on or before the as-of's latest day
+    (an open upper bound counts up to the last contact, where the timeline caps it),
+    and every item it counts from (offset anchors, both bounds of 'between') is known.
+    """
+
+    def __init__(self, tl: Timeline, cut: When):
+        self.tl, self.cut = tl, cut
+        self._specs: dict[Path, DateSpec] = dict(dated_fields(tl.case))
+        self._anchors: dict[str, Path] = {}
+        for field, name in ANCHORING:
+            for i, item in enumerate(getattr(tl.case, field)):
+                self._anchors.setdefault(item.id, (field, i, name))
+        self._memo: dict[Path, bool] = {}
+
+    def by_cut(self, w: When | None) -> bool:
+        return w is not None and w.axis == self.cut.axis and w.known_by(self.cut.latest)
+
+    def after(self, w: When | None) -> bool:
+        """Certainly after the end of as_of (so what it marks still went on then)."""
+        return w is not None and w.axis == self.cut.axis and w.earliest > self.cut.latest
+
+    def field(self, path: Path) -> bool:
+        """The dated field at ``path`` (e.g. ('markers', 2, 'date')) is known by the as-of date."""
+        path = tuple(path)
+        if path not in self._memo:
+            self._memo[path] = False  # a cycle of offsets is never known (a valid case has none)
+            spec = self._specs.get(path)
+            self._memo[path] = (spec is not None and self.by_cut(self.tl.at(path))
+                                and all(self.anchor(a) for a in _named(spec)))
+        return self._memo[path]
+
+    def anchor(self, item_id: str) -> bool:
+        path = self._anchors.get(item_id)
+        return path is not None and self.field(path)
+
+
+def _named(spec: DateSpec | None) -> tuple[str, ...]:
+    """The ids a date counts from: the anchor of an offset, the items bounding 'between'."""
+    if isinstance(spec, RelativeDate):
+        return (spec.anchor,)
+    if isinstance(spec, Bounded):
+        return _named(spec.after) + _named(spec.before)
+    return ()
+
+
+def _diagnosis_path(case: Case, tl: Timeline) -> Path | None:
+    """The date of the diagnosis: the earliest diagnosis event on the timeline, else the first dated stage."""
+    events = [(tl.order_key(tl.at(("events", i, "date"))), i) for i, e in enumerate(case.events)
+              if e.kind == "diagnosis"]
+    if events:
+        return ("events", min(events)[1], "date")
+    return next((("diagnosis", "stages", i, "date") for i, s in enumerate(case.diagnosis.stages)
+                 if s.date is not None), None)
+
+
+def _first_fact(tl: Timeline, axis: str) -> When | None:
+    """The resolved date of the case that can be earliest on an axis (unbounded starts aside)."""
+    placed = [w for path, _ in dated_fields(tl.case)
+              if (w := tl.at(path)) is not None and w.axis == axis and not math.isinf(w.earliest)]
+    return min(placed, key=lambda w: (w.earliest, w.latest)) if placed else None
 
 
 def hidden_names(case: Case, view: Case) -> list[str]:
     """Names of drugs and regimens of the case that the view does not show (longest first)."""
-    def names_of(c: Case) -> set[str]:
-        return {n for r in c.regimens for n in [r.name or "", *(a.drug for a in r.agents)] if n}
+    def names_of(c: Case) -> set[str]:  # an agent the source does not name has no name to withhold
+        return {n for r in c.regimens for n in [r.name or "", *(a.drug for a in r.agents if a.named)] if n}
 
     shown = names_of(view)
     hidden = {n for n in names_of(case) - shown
@@ -178,6 +247,20 @@ def hidden_names(case: Case, view: Case) -> list[str]:
 
 def _word(name: str) -> str:
     return r"(?<![\w-])" + re.escape(name) + r"(?![\w-])"
+
+
+def without_notes(view: Case) -> Case:
+    """The view with every ``notes`` removed (items, source, patient, diagnosis): they wait for the full report."""
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "notes"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    dumped = view.model_dump(mode="json", exclude_none=True)
+    stripped = strip(dumped)
+    return view if stripped == dumped else Case.model_validate(stripped)
 
 
 def redact(view: Case, names: list[str]) -> Case:
@@ -199,21 +282,13 @@ def redact(view: Case, names: list[str]) -> Case:
 
 
 _NOT_PROSE = frozenset({"case_id", "id", "date", "start", "end", "ongoing_as_of", "valid_from", "valid_until",
-                        "last_contact", "decision_point"})
+                        "last_contact", "decision_point", "origin", "of"})
 
 
-def as_of_label(as_of: str | DateSpec) -> str:
-    """The as-of date for a file name: '2023-09', 'rit-start+6months'."""
-    text = str(parse_date(as_of))
+def as_of_label(as_of: str | DateSpec | When) -> str:
+    """The as-of date for a file name, as the case file would state it: '2023-09', 'rit-start+6months'."""
+    text = as_of.stated if isinstance(as_of, When) else str(parse_date(as_of))
     return re.sub(r"\s+", "", text).replace(">", "gt")
-
-
-def _first_date(chrono: Chronology, axis: str) -> tuple[str, TimePoint] | None:
-    """The earliest date of the case on an axis, as written, with its point."""
-    dated = [(str(d), p) for d in chrono._all_dates()  # noqa: SLF001 (same package)
-             if (p := chrono.safe_point(d)) is not None and p.axis == axis]
-    dated += [(root, TimePoint(root, 0.0, 0.0, "anchor")) for root in chrono.roots if root == axis]
-    return min(dated, key=lambda x: x[1].earliest) if dated else None
 
 
 __all__ = ["case_as_of", "as_of_point", "as_of_label", "DISCLOSURE_RULE", "DisclosureError", "WITHHELD"]

@@ -1,12 +1,21 @@
 """Case figures (matplotlib/seaborn): the treatment timeline and the marker panels.
 
-Dates are drawn at their precision: a month-level date is a bar across its month
-(a pale whisker), not a sharp day; an open "more than" date ends in an arrow.
+Every position comes from the case's resolved timeline (:mod:`caseseries.timeline`);
+nothing here resolves a date. A date is drawn as the interval it can mean: a pale
+band over [earliest, latest] with its mark at ``When.position`` (never before what it
+follows). An open end ("more than", "after X", a course still going on) ends in an
+arrow. A course whose end is a duration the authors report is a full bar to that end,
+labelled with the figure as reported. Items on another time axis than the case's main
+one (or with no date at all) are left out and named in the figure's caption.
+
+Artists carry a gid ``<field>:<index>:<part>`` (parts: mark, band, bar, tick, arrow,
+label) so that tests read the data drawn rather than the pixels.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -15,18 +24,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
-from . import metrics  # noqa: E402
-from .chronology import Chronology  # noqa: E402
-from .dates import DAYS_PER_MONTH, TimePoint  # noqa: E402
-from .model import Case  # noqa: E402
-from .tables import LANES, lane_of_event, lane_of_regimen, reference_limit  # noqa: E402
+from . import drugs  # noqa: E402
+from .dates import DAYS_PER_MONTH  # noqa: E402
+from .model import Case, course_name  # noqa: E402
+from .tables import LANES, course_label, lane_of_event, lane_of_regimen, reference_limit  # noqa: E402
+from .timeline import CALENDAR, Entry, Timeline, When, timeline  # noqa: E402
 from .timescale import TimeScale  # noqa: E402
 
 PALETTE = dict(zip(LANES, sns.color_palette("colorblind", len(LANES))))
 EVENT_MARKERS = {"recurrence": "X", "progression": "X", "death": "s", "diagnosis": "D", "surgery": "^",
                  "biopsy": "v", "treatment declined": "x", "last contact": ">", "follow-up": "o"}
 TIME_AXES = ("calendar", "months")
+DRAWN = ("events", "regimens", "radiotherapy", "imaging", "markers")  # what the timeline figure shows
 
 
 def style() -> None:
@@ -38,51 +49,250 @@ def style() -> None:
 
 @dataclass
 class Frame:
-    """The case's time frame: which axis, where 0 is, and the compressed scale."""
+    """The case's time frame: its timeline, the main axis, where 0 is, and the compressed scale."""
 
-    chrono: Chronology
+    tl: Timeline
     scale: TimeScale
     low: float
     high: float
     xlabel: str
+    open_start: bool = False  # some date has no earliest day: its arrow points left of the earliest mark
+
+    @property
+    def axis(self) -> str:
+        return self.tl.axis
 
     def x(self, day: float) -> float:
         return self.scale.x(day)
 
+    @property
+    def arrow(self) -> float:
+        """Length of an open end's arrow in x units (months): 3% of the frame, 1 to 3 months."""
+        return max(1.0, min(3.0, 0.03 * (self.x(self.high) - self.x(self.low))))
+
+    def on_axis(self, when: When | None) -> bool:
+        return when is not None and when.axis == self.tl.axis and when.position is not None
+
+
+def _finite(value: float) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _extent(w: When) -> tuple[float, float, float]:
+    """What of a date the frame must show: (lowest, highest, position); an open end counts to its position."""
+    lo = w.earliest if _finite(w.earliest) else w.position
+    hi = w.latest if _finite(w.latest) and not w.open_end else w.position
+    return lo, max(hi, w.position), w.position
+
+
+def _frame_whens(tl: Timeline, fields: tuple[str, ...] = DRAWN) -> list[When]:
+    out = []
+    for e in tl.entries:
+        if e.field in fields:
+            out.append(e.start)
+            if e.end is not None:
+                out.append(e.end)
+    if tl.last_contact is not None:
+        out.append(tl.last_contact)
+    return [w for w in out if w.axis == tl.axis and w.position is not None]
+
 
 def case_frame(case: Case, time_axis: str = "calendar") -> Frame | None:
-    """Fit the time frame to every placeable date of the case; None when nothing is placeable."""
+    """Fit the time frame to every placed date of the case's main axis; None when nothing is placed."""
     if time_axis not in TIME_AXES:
         raise ValueError(f"time_axis: expected one of {', '.join(TIME_AXES)}, found {time_axis!r}")
-    chrono = Chronology(case)
-    spans = [(p.earliest, p.latest) for p in _item_points(case, chrono) if p.axis == chrono.axis]
+    tl = timeline(case)
+    whens = _frame_whens(tl)
+    spans = [_extent(w) for w in whens]
     if not spans:
         return None
-    low = min(a for a, _ in spans)
-    high = max(b if math.isfinite(b) else a for a, b in spans)
-    calendar = chrono.axis == "calendar" and time_axis == "calendar"
-    if chrono.axis == "calendar":
-        dx = chrono.safe_point(metrics.diagnosis_date(case))
-        origin = dx.earliest if dx is not None and dx.axis == "calendar" else low
-        xlabel = "year" if calendar else "months from diagnosis"
+    low = min(lo for lo, _, _ in spans)
+    high = max(hi for _, hi, _ in spans)
+    calendar = tl.axis == CALENDAR and time_axis == "calendar"
+    if tl.axis == CALENDAR:
+        dx = _diagnosis(tl)
+        origin = dx.position if dx is not None else low
+        xlabel = "year" if calendar else "months from diagnosis" if dx is not None else "months"
     else:
-        origin, xlabel = 0.0, f"months from {chrono.axis} (no calendar dates in the source)"
+        origin = 0.0
+        xlabel = f"months from time 0: {tl.name_of(tl.axis)} (no calendar date in the source)"
     scale = TimeScale.fit(spans, origin, calendar)
-    return Frame(chrono, scale, low, high, xlabel)
+    return Frame(tl, scale, low, high, xlabel, any(not _finite(w.earliest) for w in whens))
 
 
-def _item_points(case: Case, chrono: Chronology) -> list[TimePoint]:
-    points = []
-    for e in case.events:
-        points += [chrono.safe_point(e.date, e.id), chrono.safe_point(e.end)]
-    for r in case.regimens:
-        points += [chrono.safe_point(r.start, r.id), chrono.safe_point(r.end), chrono.safe_point(r.ongoing_as_of)]
-    for c in case.radiotherapy:
-        points += [chrono.safe_point(c.start, c.id), chrono.safe_point(c.end)]
-    points += [chrono.safe_point(i.date, i.id) for i in case.imaging]
-    points += [chrono.safe_point(m.date) for m in case.markers]
-    points.append(chrono.safe_point(case.outcome.last_contact))
-    return [p for p in points if p is not None]
+def _diagnosis(tl: Timeline) -> When | None:
+    """The first diagnosis event on the main axis, else the first dated stage."""
+    for e in tl.entries:
+        if e.field == "events" and e.item.kind == "diagnosis" and e.start.axis == tl.axis \
+                and e.start.position is not None:
+            return e.start
+    stages = [tl.at(("diagnosis", "stages", i, "date")) for i in range(len(tl.case.diagnosis.stages))]
+    stages = [w for w in stages if w is not None and w.axis == tl.axis and w.position is not None]
+    return min(stages, key=tl.order_key) if stages else None
+
+
+# ---------------------------------------------------------------- what is not drawn
+
+
+def item_name(field: str, item, case: Case | None = None, reference=None) -> str:
+    """How a figure names an item: its label, regimen name (agents by the drug reference), technique or kind
+    (', part of <regimen>' for a course of a regimen, given the case), imaging finding, analyte."""
+    if field == "events":
+        return item.label
+    if field == "regimens":
+        return drugs.regimen_name(item, drugs.view_reference(reference))
+    if field == "radiotherapy":
+        return course_name(item) if case is None else course_label(case, item, reference, short=True)
+    if field == "imaging":
+        what = item.modality if item.modality != "not stated" else "imaging"
+        return f"{what}: {_short(item.findings)}"
+    if field == "markers":
+        return f"{item.analyte}: {item.value:g} {item.unit}" if item.value is not None else \
+            f"{item.analyte}: {_short(item.observation)}"
+    return _short(str(getattr(item, "term", item)))
+
+
+def not_placed(case: Case, fields: tuple[str, ...] = DRAWN) -> list[tuple[str, str]]:
+    """The items a figure of these lists leaves out, each as (name, why): no date, or another time axis."""
+    tl = timeline(case)
+    out = []
+    for e in tl.entries:
+        if e.field in fields and (e.start.axis != tl.axis or e.start.position is None):
+            if e.start.axis == tl.axis:
+                why = "date not bounded"
+            elif e.start.axis != CALENDAR:
+                why = (f"on a time axis of their own, counted from {tl.name_of(e.start.axis)}, "
+                       "whose date is not reported")
+            else:
+                why = f"dated on the calendar, with no link to {tl.name_of(tl.axis)}"
+            out.append((item_name(e.field, e.item, case), why))
+    for field, _, item in tl.unplaced:
+        if field in fields:
+            out.append((item_name(field, item, case), "date not reported"))
+    last = tl.last_contact
+    if "events" in fields and last is not None and last.axis != tl.axis:
+        out.append((f"last contact ({last.words})", "on another time axis"))
+    return out
+
+
+def caption(case: Case, fields: tuple[str, ...] = DRAWN) -> str:
+    """The figure's caption and alt text: what cannot be placed on its time axis, by reason ('' when all is drawn)."""
+    groups: dict[str, list[str]] = {}
+    for name, why in not_placed(case, fields):
+        groups.setdefault(why, []).append(name)
+    if not groups:
+        return ""
+    return " ".join(f"Not drawn ({why}): {'; '.join(names)}." for why, names in groups.items())
+
+
+def _add_caption(fig: Figure, text: str) -> float:
+    """Write the caption under the axes; return the share of the figure's height it takes."""
+    fig.alt_text = text
+    if not text:
+        return 0.0
+    lines = textwrap.wrap(text, 150)
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=8, color="0.3", ha="left", va="bottom", gid="caption")
+    return (0.17 * len(lines) + 0.1) / fig.get_figheight()
+
+
+# ---------------------------------------------------------------- drawing dates
+
+
+def _gid(entry: Entry, part: str) -> str:
+    return f"{entry.field}:{entry.index}:{part}"
+
+
+def _arrow(ax, frame: Frame, x0: float, y: float, colour, gid: str, direction: int = 1, lw: float = 1.5,
+           y_coords: str = "data"):
+    """An open end: an arrow from x0 pointing right (later) or left (earlier)."""
+    return ax.annotate("", xy=(x0 + direction * frame.arrow, y), xytext=(x0, y),
+                       xycoords=("data", y_coords), textcoords=("data", y_coords),
+                       arrowprops={"arrowstyle": "-|>", "color": colour, "lw": lw, "shrinkA": 0, "shrinkB": 0,
+                                   "mutation_scale": 12},
+                       gid=gid)
+
+
+def _band(ax, frame: Frame, w: When, y: float, colour, gid: str, lw: float = 7, alpha: float = 0.35) -> None:
+    """The interval a date can mean as a pale band; an open end stops at the position (the arrow goes on)."""
+    lo, hi, _ = _extent(w)
+    if hi - lo > 1:
+        ax.plot([frame.x(lo), frame.x(hi)], [y, y], color=colour, alpha=alpha, linewidth=lw, solid_capstyle="butt",
+                gid=gid)
+
+
+def _draw_when(ax, frame: Frame, w: When, y: float, colour, marker: str, gid: str, size: float = 8) -> None:
+    """A dated point: pale band over what it can mean, the mark at its position, arrows for open sides."""
+    _band(ax, frame, w, y, colour, f"{gid}:band")
+    px = frame.x(w.position)
+    ax.plot([px], [y], marker=marker, color=colour, markersize=size, linestyle="none",
+            markeredgecolor="white", markeredgewidth=0.6, gid=f"{gid}:mark", zorder=3)
+    if w.open_end:
+        _arrow(ax, frame, px, y, colour, f"{gid}:arrow")
+    if not _finite(w.earliest):
+        _arrow(ax, frame, px, y, colour, f"{gid}:arrow-start", direction=-1)
+
+
+@dataclass
+class _Label:
+    x: float
+    y: float
+    text: str
+    gid: str
+    slots: tuple[str, ...] = ("above", "below", "above2", "above-left", "below-left")
+    fontsize: float = 8
+    optional: bool = False  # left out rather than drawn over another label
+
+
+def _place_labels(fig: Figure, ax, labels: list[_Label], fixed: list = (), placed: list | None = None) -> bool:
+    """Put each label in the first slot around its mark that overlaps no label placed before it.
+
+    Slots are offsets in points scaled to the lane pitch: above or below the bar, or one
+    row higher; '-left' variants end at the mark. When every slot collides, the one with
+    the least overlap (and least outside the axes) wins. Optional labels are all-or-none:
+    when one of them finds no free slot, none of them is drawn (False).
+    """
+    renderer = fig.canvas.get_renderer()
+    y0, y1 = ax.transData.transform([(0, 0), (0, 1)])[:, 1]
+    pitch = abs(y1 - y0) * 72 / fig.dpi  # points between lanes
+    half = 0.2 * pitch + 3
+    offsets = {"above": (0, half, "left", "bottom"), "below": (0, -half, "left", "top"),
+               "above2": (0, half + 11, "left", "bottom"), "above-left": (0, half, "right", "bottom"),
+               "below-left": (0, -half, "right", "top"), "under": (0, -9, "center", "top")}
+    placed = [a.get_window_extent(renderer) for a in fixed] if placed is None else placed
+    frame_box = ax.get_window_extent(renderer)
+    optional = []
+    for label in labels:
+        best = None
+        for slot in label.slots:
+            dx, dy, ha, va = offsets[slot]
+            ann = ax.annotate(label.text, (label.x, label.y), xytext=(dx, dy), textcoords="offset points",
+                              fontsize=label.fontsize, ha=ha, va=va, gid=label.gid)
+            box = ann.get_window_extent(renderer).padded(4, 1)  # a gap between neighbours
+            score = sum(_overlap(box, other) for other in placed) + box.width * box.height - _overlap(box, frame_box)
+            if best is None or score < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (score, ann, box)
+            else:
+                ann.remove()
+            if score <= 0:
+                break
+        if label.optional:
+            if best[0] > 0:
+                best[1].remove()
+                for ann in optional:
+                    ann.remove()
+                del placed[len(placed) - len(optional):]
+                return False
+            optional.append(best[1])
+        placed.append(best[2])
+    return True
+
+
+def _overlap(a, b) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0
 
 
 # ---------------------------------------------------------------- timeline
@@ -90,123 +300,176 @@ def _item_points(case: Case, chrono: Chronology) -> list[TimePoint]:
 
 @dataclass(frozen=True)
 class Course:
+    """A regimen or radiotherapy course as drawn: lane, label, start, end and where the end comes from."""
+
+    entry: Entry
     lane: str
-    label: str
-    start: TimePoint
-    end: TimePoint | None
-    ongoing: bool
+    name: str
+
+    @property
+    def start(self) -> When:
+        return self.entry.start
+
+    @property
+    def end(self) -> When | None:
+        """The end on the start's axis, or None when none is stated, ongoing or reported."""
+        end = self.entry.end
+        return end if end is not None and end.axis == self.start.axis and end.position is not None else None
+
+    @property
+    def end_basis(self) -> str | None:
+        return self.entry.end_basis if self.end is not None else None
+
+    @property
+    def label(self) -> str:
+        if self.end_basis == "reported":
+            return f"{self.name} ({self.end.stated}, as reported)"
+        if self.end_basis == "ongoing":
+            return f"{self.name} (ongoing)"
+        if self.end is None:
+            return f"{self.name} (end not reported)"
+        return self.name
 
 
-def courses(case: Case, chrono: Chronology) -> list[Course]:
-    """Regimens and radiotherapy as bars; an end the source does not give stays None."""
+def courses(case: Case) -> list[Course]:
+    """Regimens and radiotherapy courses placed on the case's main axis, in display order."""
+    tl = timeline(case)
     out = []
-    for r in case.regimens:
-        start = chrono.safe_point(r.start, r.id)
-        end = chrono.safe_point(r.end if r.end is not None else r.ongoing_as_of)
-        if start is not None:
-            out.append(Course(lane_of_regimen(r.modality), r.name or " + ".join(a.drug for a in r.agents),
-                              start, end, r.ongoing_as_of is not None))
-    for c in case.radiotherapy:
-        start = chrono.safe_point(c.start, c.id)
-        if start is not None:
-            out.append(Course("radiotherapy", c.technique or c.kind, start, chrono.safe_point(c.end), False))
+    for e in tl.entries:
+        if e.start.axis != tl.axis or e.start.position is None:
+            continue
+        if e.field == "regimens":
+            out.append(Course(e, lane_of_regimen(e.item.modality), item_name("regimens", e.item, case)))
+        elif e.field == "radiotherapy":
+            out.append(Course(e, "radiotherapy", item_name("radiotherapy", e.item, case)))
+    return out
+
+
+def _points(tl: Timeline) -> list[tuple[Entry, str, str, str]]:
+    """Events, imaging and markers on the main axis: (entry, lane, marker, label)."""
+    out = []
+    for e in tl.entries:
+        if e.start.axis != tl.axis or e.start.position is None:
+            continue
+        if e.field == "events":
+            out.append((e, lane_of_event(e.item.kind), EVENT_MARKERS.get(e.item.kind, "o"), ""))
+        elif e.field == "imaging":
+            out.append((e, "imaging", "o", e.item.category or ""))
+        elif e.field == "markers":
+            out.append((e, "labs", "o", ""))
     return out
 
 
 def timeline_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
-    """Lanes by modality: bars for courses, markers for events; None when no date is placeable."""
+    """Lanes by modality: bars for courses, marks for events; None when no date is placed."""
     frame = case_frame(case, time_axis)
     if frame is None:
         return None
     style()
-    chrono, x = frame.chrono, frame.x
-    bars = [c for c in courses(case, chrono) if c.start.axis == chrono.axis]
-    points = []  # (lane, kind, TimePoint, label)
-    for e in case.events:
-        p = chrono.safe_point(e.date, e.id)
-        if p is not None and p.axis == chrono.axis:
-            points.append((lane_of_event(e.kind), e.kind, p, e.label))
-    for i in case.imaging:
-        p = chrono.safe_point(i.date, i.id)
-        if p is not None and p.axis == chrono.axis:
-            points.append(("imaging", i.modality, p, i.category or ""))
-    for m in case.markers:
-        p = chrono.safe_point(m.date)
-        if p is not None and p.axis == chrono.axis:
-            points.append(("labs", m.analyte, p, ""))
-    lanes = [lane for lane in LANES if any(b.lane == lane for b in bars) or any(pt[0] == lane for pt in points)]
+    tl, x = frame.tl, frame.x
+    bars = courses(case)
+    points = _points(tl)
+    lanes = [lane for lane in LANES if any(b.lane == lane for b in bars) or any(p[1] == lane for p in points)]
     row = {lane: i for i, lane in enumerate(reversed(lanes))}
 
-    fig, ax = plt.subplots(figsize=(11, 0.7 * len(lanes) + 1.8))
-    seen: dict[str, int] = {}
+    fig, ax = plt.subplots(figsize=(11, 0.85 * len(lanes) + 1.8))
+    labels: list[_Label] = []
     for b in bars:
-        nth = seen[b.lane] = seen.get(b.lane, -1) + 1
-        _draw_course(ax, b, row[b.lane], x, PALETTE[b.lane], above=nth % 2 == 0)
-    for lane, kind, p, label in points:
-        _draw_point(ax, p, row[lane], x, PALETTE[lane], EVENT_MARKERS.get(kind, "o"), label)
-    last = chrono.safe_point(case.outcome.last_contact)
-    if last is not None and last.axis == chrono.axis:
-        ax.axvline(x(last.mid), color="0.3", linestyle="--", linewidth=1)
-        ax.annotate(f"last contact: {case.outcome.status}", (x(last.mid), len(lanes) - 0.4),
-                    ha="right", va="bottom", fontsize=8, color="0.3", xytext=(-3, 0), textcoords="offset points")
+        labels.append(_draw_course(ax, frame, b, row[b.lane], PALETTE[b.lane]))
+    kinds: dict[str, str] = {}
+    categories: dict[tuple[int, float], list[tuple[str, str, float]]] = {}
+    for e, lane, marker, label in points:
+        _draw_point(ax, frame, e, row[lane], PALETTE[lane], marker)
+        if label in ("CR", "PR", "SD", "PD"):  # responses at one position read in stated order: "PR → SD"
+            px = x(e.start.position)
+            categories.setdefault((row[lane], round(px, 3)), []).append((label, _gid(e, "label"), px))
+        if e.field == "events" and e.item.kind in EVENT_MARKERS:
+            kinds.setdefault(e.item.kind, marker)
+    fixed = []
+    last = tl.last_contact
+    if frame.on_axis(last):
+        lx = x(last.position)
+        ax.axvline(lx, color="0.3", linestyle="--", linewidth=1, gid="last-contact")
+        words = "last contact" + (" (this or later)" if last.open_end else "")
+        fixed.append(ax.annotate(f"{words}: {case.outcome.status}", (lx, len(lanes) - 0.4), ha="right",
+                                 va="bottom", fontsize=8, color="0.3", xytext=(-3, 0), textcoords="offset points"))
     _finish_axis(ax, frame)
     ax.set_yticks(range(len(lanes)), list(reversed(lanes)))
     ax.set_ylim(-0.6, len(lanes) - 0.2)
     ax.set_title("Treatment and disease timeline")
-    fig.tight_layout()
+    if kinds:
+        handles = [Line2D([], [], marker=m, linestyle="none", color="0.35", markersize=7, label=k)
+                   for k, m in kinds.items()]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+                  title="events", title_fontsize=8)
+    bottom = _add_caption(fig, caption(case))
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    for (y, _), found in categories.items():
+        labels.append(_Label(found[0][2], y, " → ".join(t for t, _, _ in found), found[0][1], ("under", "above"), 7))
+    # Event labels where there is room for them (a busy cluster keeps its symbols only).
+    renderer = fig.canvas.get_renderer()
+    placed = [a.get_window_extent(renderer) for a in fixed]
+    _place_labels(fig, ax, labels, placed=placed)
+    # Event labels when every one of them has room (a busy case keeps its symbols and legend only).
+    _place_labels(fig, ax, [_Label(x(e.start.position), row[lane], _short(e.item.label, 45), _gid(e, "label"),
+                                   ("above", "above-left", "below", "below-left"), 7, optional=True)
+                            for e, lane, _, _ in points if e.field == "events"], placed=placed)
     return fig
 
 
-def _hi(p: TimePoint) -> float:
-    """The latest day of a point, or its earliest when open ("more than")."""
-    return p.latest if math.isfinite(p.latest) else p.earliest
+def _draw_course(ax, frame: Frame, course: Course, y: float, colour) -> _Label:
+    """A course: pale bands over its imprecise start and end, a solid bar between their positions.
 
-
-def _draw_course(ax, course: Course, y: float, x, colour, above: bool = True) -> None:
-    start, end = course.start, course.end
-    offset = (0, 9) if above else (0, -17)
+    No end: a start tick only, "(end not reported)". Ongoing or open end: an arrow past
+    the end. A reported duration: a full bar to the end it gives, dotted. Returns its label.
+    """
+    entry, start, end, x = course.entry, course.start, course.end, frame.x
+    sx = x(start.position)
+    _band(ax, frame, start, y, colour, _gid(entry, "start-band"), lw=10, alpha=0.3)
     if end is None:
-        ax.plot([x(start.mid)], [y], marker="|", markersize=14, markeredgewidth=3, color=colour)
-        ax.annotate(f"{course.label} (end not reported)", (x(start.earliest), y), xytext=offset,
-                    textcoords="offset points", fontsize=8)
-        return
-    # Pale ends: the spread of imprecise start and end dates; solid: surely on treatment.
-    for p in (start, end):
-        if _hi(p) > p.earliest:
-            ax.barh(y, x(_hi(p)) - x(p.earliest), left=x(p.earliest), height=0.5, color=colour, alpha=0.3)
-    if x(end.earliest) > x(_hi(start)):
-        ax.barh(y, x(end.earliest) - x(_hi(start)), left=x(_hi(start)), height=0.5, color=colour)
-    elif _hi(end) == end.earliest == _hi(start):
-        ax.plot([x(start.earliest)], [y], marker="|", markersize=14, markeredgewidth=3, color=colour)
-    if course.ongoing:
-        tip = x(_hi(end))
-        ax.annotate("", xy=(tip + 3, y), xytext=(tip, y), arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2})
-    ax.annotate(course.label + (" (ongoing)" if course.ongoing else ""), (x(start.earliest), y),
-                xytext=offset, textcoords="offset points", fontsize=8)
+        ax.plot([sx], [y], marker="|", markersize=14, markeredgewidth=3, color=colour, linestyle="none",
+                gid=_gid(entry, "tick"))
+        if start.open_end:
+            _arrow(ax, frame, sx, y, colour, _gid(entry, "arrow"))
+    else:
+        ex = x(max(end.position, start.position))  # an end never stands before its start
+        _band(ax, frame, end, y, colour, _gid(entry, "end-band"), lw=10, alpha=0.3)
+        if ex - sx > 0.05:
+            [bar] = ax.barh(y, ex - sx, left=sx, height=0.4, color=colour)
+            bar.set_gid(_gid(entry, "bar"))
+            if course.end_basis == "reported":
+                bar.set_hatch("..")
+                bar.set_edgecolor("white")
+        else:
+            ax.plot([sx], [y], marker="|", markersize=14, markeredgewidth=3, color=colour, linestyle="none",
+                    gid=_gid(entry, "tick"))
+        if course.end_basis == "ongoing" or end.open_end:
+            _arrow(ax, frame, ex, y, colour, _gid(entry, "arrow"), lw=2)
+    return _Label(sx, y, course.label, _gid(entry, "label"))
 
 
-def _draw_point(ax, p: TimePoint, y: float, x, colour, marker: str, label: str) -> None:
-    if p.is_open:
-        ax.annotate("", xy=(x(p.earliest) + 4, y), xytext=(x(p.earliest), y),
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.5})
-        ax.plot([x(p.earliest)], [y], marker=marker, color=colour, markersize=8, linestyle="none")
-        return
-    if p.latest - p.earliest > 1:  # a month or a year: show the whole span it can mean
-        ax.plot([x(p.earliest), x(p.latest)], [y, y], color=colour, alpha=0.35, linewidth=7, solid_capstyle="butt")
-    ax.plot([x(p.mid)], [y], marker=marker, color=colour, markersize=8, linestyle="none",
-            markeredgecolor="white", markeredgewidth=0.6)
-    if label in ("CR", "PR", "SD", "PD"):
-        ax.annotate(label, (x(p.mid), y), xytext=(0, -13), textcoords="offset points", fontsize=7, ha="center")
+def _draw_point(ax, frame: Frame, entry: Entry, y: float, colour, marker: str) -> None:
+    _draw_when(ax, frame, entry.start, y, colour, marker, f"{entry.field}:{entry.index}")
+    end = entry.end
+    if end is not None and end.axis == entry.start.axis and end.position is not None:
+        sx, ex = frame.x(entry.start.position), frame.x(max(end.position, entry.start.position))
+        ax.plot([sx, ex], [y, y], color=colour, linewidth=2, gid=_gid(entry, "bar"))
+        if end.open_end:
+            _arrow(ax, frame, ex, y, colour, _gid(entry, "arrow"))
 
 
-def _finish_axis(ax, frame: Frame) -> None:
-    positions, labels = frame.scale.ticks(frame.low, frame.high)
+def _finish_axis(ax, frame: Frame, low: float | None = None, high: float | None = None) -> None:
+    low = frame.low if low is None else low
+    high = frame.high if high is None else high
+    positions, labels = frame.scale.ticks(low, high)
     ax.set_xticks(positions, labels)
     pad = 2.0
-    ax.set_xlim(frame.x(frame.low) - pad, frame.x(frame.high) + pad + 5)
+    left = pad + (frame.arrow + 1 if frame.open_start else 0)  # room for "on or before" arrows
+    ax.set_xlim(frame.x(low) - left, frame.x(high) + pad + frame.arrow + 1)
     for br in frame.scale.breaks:
         half = frame.scale.gap_width / 2
-        ax.axvspan(br.x - half, br.x + half, facecolor="none", edgecolor="0.75", hatch="//", linewidth=0, zorder=0)
+        ax.axvspan(br.x - half, br.x + half, facecolor="none", edgecolor="0.75", hatch="//", linewidth=0, zorder=0,
+                   gid="break")
         ax.annotate(f"{br.months / 12:.0f} years\nnot to scale", (br.x, 0.0), xycoords=("data", "axes fraction"),
                     ha="center", va="bottom", fontsize=7, color="0.35", annotation_clip=True)
     ax.set_xlabel(frame.xlabel)
@@ -217,84 +480,119 @@ def _finish_axis(ax, frame: Frame) -> None:
 
 
 def marker_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
-    """One panel per analyte: values, the limit valid at each date, treatments shaded behind.
+    """One panel per analyte (in the order the case file names them): values, the limit valid at each
+    date, treatments shaded behind.
 
     Qualitative observations are labelled annotations, never points; an analyte with
     no number gets a short strip. The x range is the markers' period. None when the
-    case has no placeable marker.
+    case has no marker placed on its main axis.
     """
     frame = case_frame(case, time_axis)
     if frame is None:
         return None
-    chrono, x = frame.chrono, frame.x
-    placed = [(chrono.safe_point(m.date), m) for m in case.markers]
-    placed = [(p, m) for p, m in placed if p is not None and p.axis == chrono.axis]
+    tl, x = frame.tl, frame.x
+    placed = [e for e in tl.entries if e.field == "markers" and frame.on_axis(e.start)]
     if not placed:
         return None
     style()
-    analytes = list(dict.fromkeys(m.analyte for _, m in placed))
-    numeric = {a: [(p, m) for p, m in placed if m.analyte == a and m.value is not None] for a in analytes}
+    analytes = [a for a in dict.fromkeys(m.analyte for m in case.markers) if any(e.item.analyte == a for e in placed)]
+    numeric = {a: [e for e in placed if e.item.analyte == a and e.item.value is not None] for a in analytes}
     heights = [2.6 if numeric[a] else 1.1 for a in analytes]
+    text = caption(case, ("markers",))
     fig, axes = plt.subplots(len(analytes), 1, figsize=(11, sum(heights) + 0.9), sharex=True, squeeze=False,
                              gridspec_kw={"height_ratios": heights})
-    low = min(p.earliest for p, _ in placed) - 3 * DAYS_PER_MONTH
-    high = max(p.latest if math.isfinite(p.latest) else p.earliest + 4 * DAYS_PER_MONTH for p, _ in placed)
-    high += 3 * DAYS_PER_MONTH
-    shading = [c for c in courses(case, chrono) if c.start.axis == chrono.axis and c.end is not None]
+    extents = [_extent(e.start) for e in placed]
+    low = min(lo for lo, _, _ in extents) - 3 * DAYS_PER_MONTH
+    high = max(hi for _, hi, _ in extents) + 3 * DAYS_PER_MONTH
+    if any(not _finite(e.start.earliest) for e in placed):
+        low -= frame.arrow * DAYS_PER_MONTH  # room for "on or before" arrows
+    shading = [c for c in courses(case) if c.end is not None and c.end.position >= low and c.start.position <= high]
     for ax, analyte in zip(axes[:, 0], analytes):
         for c in shading:
-            right = c.end.latest if math.isfinite(c.end.latest) else c.end.earliest
-            ax.axvspan(x(c.start.earliest), x(right), color=PALETTE[c.lane], alpha=0.15, linewidth=0)
-        if numeric[analyte]:
-            xs = [x(p.mid) for p, _ in numeric[analyte]]
-            ys = [m.value for _, m in numeric[analyte]]
-            sns.lineplot(x=xs, y=ys, ax=ax, marker="o", color="black", linewidth=1.2)
-            for p, m in numeric[analyte]:
-                if p.latest - p.earliest > 1:
-                    ax.plot([x(p.earliest), x(p.latest)], [m.value] * 2, color="black", alpha=0.3, linewidth=5)
-                ax.annotate(f"{m.value:g}", (x(p.mid), m.value), xytext=(4, 4), textcoords="offset points", fontsize=8)
+            left, right = x(c.start.position), x(max(c.end.position, c.start.position))
+            ax.axvspan(left, right, color=PALETTE[c.lane], alpha=0.15, linewidth=0, gid=_gid(c.entry, "shade"),
+                       label=c.label)
+        values = numeric[analyte]
+        qualitative = [e for e in placed if e.item.analyte == analyte and e.item.value is None]
+        if values:
+            xs = [x(e.start.position) for e in values]
+            ys = [e.item.value for e in values]
+            ax.plot(xs, ys, color="black", linewidth=1.2, gid=f"{analyte}:line")
+            for e in values:
+                w, gid = e.start, f"markers:{e.index}"
+                _band(ax, frame, w, e.item.value, "black", f"{gid}:band", lw=5, alpha=0.3)
+                ax.plot([x(w.position)], [e.item.value], marker="o", color="black", markersize=6, linestyle="none",
+                        gid=f"{gid}:mark", zorder=3)
+                if w.open_end:
+                    _arrow(ax, frame, x(w.position), e.item.value, "black", f"{gid}:arrow", lw=1)
+                ax.annotate(f"{e.item.value:g}", (x(w.position), e.item.value), xytext=(4, 4),
+                            textcoords="offset points", fontsize=8)
             _draw_limits(ax, case, analyte, frame, low, high)
-            ax.set_ylabel(numeric[analyte][0][1].unit)
-            ax.set_ylim(bottom=0)
+            ax.set_ylabel(values[0].item.unit)
+            limits = [lim.upper for lim in case.reference_limits if lim.analyte == analyte]
+            top = max(ys + limits)
+            # Headroom for the value labels, and for the strip of observations along the top.
+            ax.set_ylim(0, top * (1.4 if qualitative else 1.12) if top > 0 else 1)
         else:
             ax.set_yticks([])
             ax.text(0.01, 0.08, "no numeric value in the source", transform=ax.transAxes, fontsize=8, color="0.4")
-        qualitative = [(p, m) for p, m in placed if m.analyte == analyte and m.value is None]
-        for i, (p, m) in enumerate(qualitative):
-            if p.is_open:  # "some time after": an arrow from the earliest it can be
-                ax.annotate("", xy=(x(p.earliest) + 4, 0.05), xytext=(x(p.earliest), 0.05),
-                            xycoords=("data", "axes fraction"), arrowprops={"arrowstyle": "-|>", "color": "0.4"})
-            else:
-                ax.axvspan(x(p.earliest), x(p.latest), color="0.5", alpha=0.15, linewidth=0)
-            right_half = x(p.mid) > (x(low) + x(high)) / 2
-            ax.annotate(m.observation, (x(p.earliest), 0.92 - 0.3 * (i % 3)), xycoords=("data", "axes fraction"),
-                        fontsize=8, ha="right" if right_half else "left", va="top",
-                        xytext=(-3 if right_half else 3, 0), textcoords="offset points",
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6", "lw": 0.5})
+        for i, e in enumerate(qualitative):
+            _draw_observation(ax, frame, e, i, right_half=x(e.start.position) > (x(low) + x(high)) / 2)
         ax.set_title(analyte, loc="left", fontsize=10)
-    _finish_axis(axes[-1, 0], frame)
+    _finish_axis(axes[-1, 0], frame, low, high)
     axes[-1, 0].set_xlim(x(low), x(high))
-    fig.tight_layout()
+    if shading:
+        axes[0, 0].legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+                          ncols=min(3, len(shading)), title=None)
+    bottom = _add_caption(fig, text)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig
+
+
+def _draw_observation(ax, frame: Frame, entry: Entry, i: int, right_half: bool) -> None:
+    """A qualitative observation, in a strip along the top of its panel (clear of any values):
+    a pale span over when it can be, a mark at its position, arrows for open sides, its words below."""
+    w, gid, x = entry.start, f"markers:{entry.index}", frame.x
+    lo, hi, pos = _extent(w)
+    if hi - lo > 1:
+        ax.axvspan(x(lo), x(hi), ymin=0.89, ymax=1.0, color="0.35", alpha=0.25, linewidth=0, gid=f"{gid}:band")
+    ax.plot([x(pos)], [0.945], marker="v", color="0.2", markersize=6, linestyle="none",
+            transform=ax.get_xaxis_transform(), gid=f"{gid}:mark", zorder=3)
+    if w.open_end:
+        _arrow(ax, frame, x(pos), 0.945, "0.2", f"{gid}:arrow", y_coords="axes fraction")
+    if not _finite(w.earliest):
+        _arrow(ax, frame, x(pos), 0.945, "0.2", f"{gid}:arrow-start", direction=-1, y_coords="axes fraction")
+    ax.annotate(entry.item.observation, (x(pos), 0.84 - 0.25 * (i % 3)), xycoords=("data", "axes fraction"),
+                fontsize=8, ha="right" if right_half else "left", va="top",
+                xytext=(-3 if right_half else 3, 0), textcoords="offset points", gid=f"{gid}:label",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6", "lw": 0.5})
 
 
 def _draw_limits(ax, case: Case, analyte: str, frame: Frame, low: float, high: float) -> None:
     """The upper reference limit as a step: each limit over the period it was valid."""
-    chrono, x = frame.chrono, frame.x
-    for limit in case.reference_limits:
+    tl, x = frame.tl, frame.x
+    for i, limit in enumerate(case.reference_limits):
         if limit.analyte != analyte:
             continue
-        start = chrono.safe_point(limit.valid_from)
-        end = chrono.safe_point(limit.valid_until)
-        left = x(start.earliest) if start is not None else x(low)
-        right = x(end.earliest) if end is not None else x(high)
-        ax.hlines(limit.upper, left, right, colors="firebrick", linestyles="--", linewidth=1.2)
+        start = tl.at(("reference_limits", i, "valid_from"))
+        end = tl.at(("reference_limits", i, "valid_until"))
+        left = max(x(start.position), x(low)) if frame.on_axis(start) else x(low)
+        right = min(x(end.position), x(high)) if frame.on_axis(end) else x(high)
+        if right <= left:
+            continue  # valid only outside the markers' period
+        ax.hlines(limit.upper, left, right, colors="firebrick", linestyles="--", linewidth=1.2,
+                  gid=f"reference_limits:{i}:line")
         ax.annotate(f"< {limit.upper:g} {limit.unit}", (left, limit.upper), xytext=(2, 3),
                     textcoords="offset points", fontsize=7, color="firebrick")
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def months(days: float) -> float:
     return days / DAYS_PER_MONTH
 
 
-__all__ = ["timeline_figure", "marker_figure", "reference_limit", "TIME_AXES"]
+__all__ = ["timeline_figure", "marker_figure", "reference_limit", "caption", "not_placed", "TIME_AXES"]

@@ -13,9 +13,10 @@ import io
 import pandas as pd
 from IPython.display import HTML, Image
 
-from . import metrics, tables
+from . import drugs, metrics, tables
 from .load import find_case
-from .model import Case, Fact
+from .model import Case, Fact, notes_of
+from .timeline import timeline
 
 PATIENT_FIELDS = (
     ("age_at_diagnosis", "age at diagnosis (years)"), ("sex", "sex"), ("ethnicity", "ethnicity"),
@@ -32,14 +33,28 @@ def setup() -> None:
                   "display.width", 250)
 
 
-def open_case(case_id: str, as_of: str | None = None) -> Case:
-    """The case a report shows: the whole case, or what was known as of a date (teaching view)."""
-    case = find_case(case_id)
+def open_case(case_id: str | None, as_of: str | None = None) -> Case:
+    """The case a report shows: the whole case, or what was known as of a date (teaching view).
+
+    With no id (the template opened as it is), the case with the most dated facts.
+    """
+    case = find_case(case_id) if case_id else richest_case()
     if as_of is None:
         return case
     from .disclosure import case_as_of
 
     return case_as_of(case, as_of)
+
+
+def richest_case() -> Case:
+    """The case of data/cases with the most dated facts (ties: the first id), to explore a template with."""
+    from .load import load_cases
+    from .timeline import timeline
+
+    cases = load_cases()
+    if not cases:
+        raise FileNotFoundError("no case files in data/cases")
+    return max(cases, key=lambda c: (len(timeline(c).entries), [-ord(ch) for ch in c.case_id]))
 
 
 def note(text: str) -> HTML:
@@ -55,8 +70,9 @@ def _e(value: object) -> str:
 
 
 def case_summary(case: Case) -> str:
-    """One paragraph from the case's own facts; nothing the case does not state."""
+    """One paragraph from the case's own facts; nothing the case does not state. Dates in words (timeline)."""
     p, d = case.patient, case.diagnosis
+    tl = timeline(case)
     who = "A patient"
     if p.age_at_diagnosis is not None:
         who = f"A {p.age_at_diagnosis.value}-year-old {p.sex.value if p.sex else 'patient'}"
@@ -64,9 +80,9 @@ def case_summary(case: Case) -> str:
     if d.primary_site is not None:
         what += f" of the {d.primary_site.value}"
     sentences = [f"{who} with {what}"]
-    dx = metrics.diagnosis_date(case)
-    if dx is not None and str(dx) != "unknown":
-        sentences[0] += f", diagnosed {dx}"
+    dx = metrics.diagnosis_when(case)
+    if dx is not None and dx.precision != "anchor":  # an undated anchor is only "time 0"
+        sentences[0] += f", diagnosed {dx.words}"
     if d.stages:
         first = d.stages[0]
         system = "" if first.system == "not stated" else f"{first.system} "
@@ -77,7 +93,8 @@ def case_summary(case: Case) -> str:
     if surgeries:
         parts.append(f"{len(surgeries)} surgical procedure{'s' if len(surgeries) > 1 else ''}")
     if case.regimens:
-        names = "; ".join(r.name or " + ".join(a.drug for a in r.agents) for r in case.regimens)
+        reference = drugs.view_reference()
+        names = "; ".join(drugs.regimen_name(r, reference) for r in case.regimens)
         parts.append(f"{len(case.regimens)} systemic regimen{'s' if len(case.regimens) > 1 else ''} ({names})")
     if case.radiotherapy:
         parts.append(f"{len(case.radiotherapy)} radiotherapy course{'s' if len(case.radiotherapy) > 1 else ''}")
@@ -90,13 +107,40 @@ def case_summary(case: Case) -> str:
     if recurrences:
         sentences.append(f"{len(recurrences)} recurrence or progression event{'s' if len(recurrences) > 1 else ''} recorded.")
     o = case.outcome
-    when = "" if str(o.last_contact) == "unknown" else f" ({o.last_contact})"
+    last = tl.last_contact
+    when = "" if last is None or last.precision == "anchor" else f" ({last.words})"
     sentences.append(f"Status at last contact{when}: {o.status}.")
     return " ".join(sentences)
 
 
+def source_dates(case: Case) -> str | None:
+    """'Received 2023-11-02, accepted 2024-01-15, published 2024-02': the article's own dates, as printed
+    (read through the case's timeline); None when the case gives none."""
+    dates = case.source.dates
+    if dates is None:
+        return None
+    tl = timeline(case)
+    parts = [f"{word} {tl.when(value).words}" for word, value in
+             (("received", dates.received), ("accepted", dates.accepted), ("published", dates.published))
+             if value is not None]
+    text = ", ".join(parts)
+    return text[:1].upper() + text[1:] if text else None
+
+
+def notes_html(item, label: str = "Notes") -> str:
+    """An item's notes as a paragraph ('' when it has none), HTML-escaped."""
+    notes = notes_of(item)
+    if not notes:
+        return ""
+    if len(notes) == 1:
+        return f'<div class="cs-notes"><p><strong>{_e(label)}:</strong> {_e(notes[0])}</p></div>'
+    items = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    return f'<div class="cs-notes"><p><strong>{_e(label)}:</strong></p><ul>{items}</ul></div>'
+
+
 def header(case: Case, neutral: bool = False) -> HTML:
-    """Title, citation with its DOI link, and the generated summary."""
+    """Title, citation with its DOI link, the article's dates and last follow-up as stated, the source's
+    notes, and the generated summary. A neutral header (teaching view) has none of the source's particulars."""
     s = case.source
     title = case.neutral_title if neutral and case.neutral_title else case.title
     cite = "" if neutral else _e(s.citation)
@@ -105,10 +149,15 @@ def header(case: Case, neutral: bool = False) -> HTML:
     extra = [] if neutral else [f"patient: {_e(s.patient)}"] + ([f"license: {_e(s.license)}"] if s.license else [])
     if s.synthetic:
         extra.append("<strong>synthetic case</strong> (generated, not a real patient)")
+    dated = [] if neutral else [x for x in (
+        _e(source_dates(case)) if s.dates is not None else "",
+        f"Last follow-up as stated: “{_e(s.last_follow_up_as_stated)}”" if s.last_follow_up_as_stated else "") if x]
     cite_html = f"<p>{cite}</p>" if cite else ""
     return HTML(
         f"<h1>{_e(title)}</h1>{cite_html}"
         + (f"<p><small>{'; '.join(extra)}</small></p>" if extra else "")
+        + (f"<p><small>{'. '.join(dated)}.</small></p>" if dated else "")
+        + ("" if neutral else notes_html(s, "Notes on the source"))
         + f"<p>{_e(case_summary(case))}</p>"
     )
 
@@ -117,54 +166,86 @@ def header(case: Case, neutral: bool = False) -> HTML:
 
 
 def _fact_rows(items: list[tuple[str, Fact | None]]) -> list[dict]:
-    return [{"item": label, "value": f.value, "locator": str(f.locator)} for label, f in items if f is not None]
+    return [{"item": label, "value": f.value, "notes": tables.notes_text(f), "locator": str(f.locator)}
+            for label, f in items if f is not None]
+
+
+def _with_notes(rows: list[dict], item, label: str) -> pd.DataFrame:
+    """The rows, then a row with the section's own notes; the notes column only when some row has notes."""
+    if notes_of(item):
+        rows = rows + [{"item": label, "value": tables.notes_text(item), "notes": None, "locator": None}]
+    return _drop_empty_notes(tables.for_display(pd.DataFrame(rows)) if rows else pd.DataFrame(rows))
+
+
+def _drop_empty_notes(frame: pd.DataFrame, columns: tuple[str, ...] = ("notes",)) -> pd.DataFrame:
+    """A table shows its notes column (and the other columns named) only when a row has a value there."""
+    empty = [c for c in columns if c in frame.columns
+             and not frame[c].map(lambda v: isinstance(v, str) and v not in ("", "—")).any()]
+    return frame.drop(columns=empty) if empty else frame
 
 
 def patient_table(case: Case) -> pd.DataFrame | HTML:
     rows = _fact_rows([(label, getattr(case.patient, name)) for name, label in PATIENT_FIELDS])
-    return pd.DataFrame(rows) if rows else note("The source gives no patient characteristics.")
+    if not rows and not notes_of(case.patient):
+        return note("The source gives no patient characteristics.")
+    return _with_notes(rows, case.patient, "notes on the patient")
 
 
 def diagnosis_table(case: Case) -> pd.DataFrame | HTML:
     d = case.diagnosis
+    tl = timeline(case)
     rows = _fact_rows([("primary site", d.primary_site), ("histology", d.histology),
                        ("differentiation", d.differentiation)])
-    for s in d.stages:
-        rows.append({"item": f"stage ({s.basis})", "value": f"{s.system}: {s.value}" + (f", {s.date}" if s.date else ""),
-                     "locator": str(s.locator)})
+    for i, s in enumerate(d.stages):
+        when = _date_words(tl.at(("diagnosis", "stages", i, "date")), s.date)
+        rows.append({"item": f"stage ({s.basis})", "value": f"{s.system}: {s.value}" + (f", {when}" if when else ""),
+                     "notes": tables.notes_text(s), "locator": str(s.locator)})
     for t in d.tumor_size:
         dims = " × ".join(f"{x:g}" for x in t.dimensions_cm)
         rows.append({"item": f"tumor size ({t.method})", "value": f"{'approximately ' if t.approximate else ''}{dims} cm",
-                     "locator": str(t.locator)})
+                     "notes": tables.notes_text(t), "locator": str(t.locator)})
     for n in d.nodes:
         counts = f"{n.positive}/{n.examined} positive" if n.positive is not None and n.examined is not None else (
             f"{n.positive} positive" if n.positive is not None else "")
         value = "; ".join(x for x in (counts, n.finding or "") if x)
-        rows.append({"item": f"nodes: {n.region}", "value": value, "locator": str(n.locator)})
+        rows.append({"item": f"nodes: {n.region}", "value": value, "notes": tables.notes_text(n),
+                     "locator": str(n.locator)})
     rows += _fact_rows([("finding", f) for f in d.other_findings])
-    return pd.DataFrame(rows) if rows else note("The source gives no diagnostic details.")
+    if not rows and not notes_of(d):
+        return note("The source gives no diagnostic details.")
+    return _with_notes(rows, d, "notes on the diagnosis")
+
+
+def _date_words(when, stated) -> str | None:
+    """A resolved date in words; 'date not reported' for a stated date that cannot be placed; None without one."""
+    if when is not None:
+        return when.words
+    return None if stated is None else tables.NOT_REPORTED
 
 
 def biomarker_table(case: Case) -> pd.DataFrame | HTML:
+    tl = timeline(case)
     rows = [{"marker": b.name, "result": b.result, "method": b.method, "assay": b.assay, "score": b.score_type,
-             "specimen": b.specimen, "date": None if b.date is None else str(b.date), "locator": str(b.locator)}
-            for b in case.diagnosis.biomarkers]
+             "specimen": b.specimen, "date": _date_words(tl.at(("diagnosis", "biomarkers", i, "date")), b.date),
+             "notes": tables.notes_text(b), "locator": str(b.locator)}
+            for i, b in enumerate(case.diagnosis.biomarkers)]
     if not rows:
         return note("No biomarker (PD-L1, MMR, p16, HER2, ...) is reported.")
-    return tables.for_display(pd.DataFrame(rows))
+    return _drop_empty_notes(tables.for_display(pd.DataFrame(rows)))
 
 
 # ---------------------------------------------------------------- figures and tables
 
 
-def figure_image(fig) -> Image:
-    """A figure as PNG bytes with no varying metadata, closed afterwards."""
+def figure_image(fig, description: str | None = None) -> Image:
+    """A figure as PNG bytes with no varying metadata, described in its alt text, closed afterwards."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
     plt.close(fig)
-    return Image(data=buffer.getvalue(), format="png")
+    alt = " ".join(t for t in (description, getattr(fig, "alt_text", "")) if t) or None
+    return Image(data=buffer.getvalue(), format="png", alt=alt)
 
 
 def timeline_figure(case: Case, time_axis: str = "calendar") -> Image | HTML:
@@ -173,7 +254,8 @@ def timeline_figure(case: Case, time_axis: str = "calendar") -> Image | HTML:
     fig = plots.timeline_figure(case, time_axis)
     if fig is None:
         return note("No event of this case has a date that can be placed on a time axis.")
-    return figure_image(fig)
+    return figure_image(fig, _describe(case, "Timeline", "dated items", ("events", "regimens", "radiotherapy",
+                                                                         "imaging", "markers", "adverse_events")))
 
 
 def marker_figure(case: Case, time_axis: str = "calendar") -> Image | HTML:
@@ -182,17 +264,33 @@ def marker_figure(case: Case, time_axis: str = "calendar") -> Image | HTML:
     fig = plots.marker_figure(case, time_axis)
     if fig is None:
         return note("No tumor marker measurement or observation is reported.")
-    return figure_image(fig)
+    analytes = ", ".join(dict.fromkeys(m.analyte for m in case.markers))
+    return figure_image(fig, _describe(case, f"Tumor markers ({analytes})", "marker values or observations",
+                                       ("markers",)))
 
 
-def _shown(frame: pd.DataFrame, empty: str, drop: tuple[str, ...] = ()) -> pd.DataFrame | HTML:
+def _describe(case: Case, what: str, items: str, fields: tuple[str, ...]) -> str:
+    """A figure's alt text: what it shows and over which dates, from the timeline."""
+    from .timeline import timeline
+
+    tl = timeline(case)
+    shown = [e for e in tl.entries if e.field in fields and e.start.axis == tl.axis]
+    if not shown:
+        return f"{what}: nothing can be placed on a time axis."
+    return f"{what}: {len(shown)} {items}, from {shown[0].start.words} to {shown[-1].start.words}."
+
+
+def _shown(frame: pd.DataFrame, empty: str, drop: tuple[str, ...] = (),
+           if_any: tuple[str, ...] = ("notes",)) -> pd.DataFrame | HTML:
+    """A table for reading: missing values as '—'; the columns ``if_any`` (notes) only when a row has a value."""
     if frame.empty:
         return note(empty)
-    return tables.for_display(frame.drop(columns=[c for c in drop if c in frame.columns]))
+    return _drop_empty_notes(tables.for_display(frame.drop(columns=[c for c in drop if c in frame.columns])), if_any)
 
 
 def timeline_table(case: Case) -> pd.DataFrame | HTML:
-    return _shown(tables.timeline_table(case), "No dated event is reported.")
+    # the report reads the date in words; the machine columns earliest and latest stay in the table API and CLI
+    return _shown(tables.timeline_table(case), "No dated event is reported.", drop=("earliest", "latest"))
 
 
 def marker_table(case: Case) -> pd.DataFrame | HTML:
@@ -205,11 +303,12 @@ def imaging_table(case: Case) -> pd.DataFrame | HTML:
 
 def regimen_table(case: Case) -> pd.DataFrame | HTML:
     return _shown(tables.regimen_table(case), "No systemic regimen is reported with its agents.",
-                  drop=("ongoing_as_of",))
+                  if_any=("radiotherapy", "notes"))
 
 
 def radiotherapy_table(case: Case) -> pd.DataFrame | HTML:
-    return _shown(tables.radiotherapy_table(case), "No radiotherapy course is reported with its doses.")
+    return _shown(tables.radiotherapy_table(case), "No radiotherapy course is reported with its doses.",
+                  if_any=("regimen", "notes"))
 
 
 def adverse_event_table(case: Case) -> pd.DataFrame | HTML:
@@ -219,16 +318,21 @@ def adverse_event_table(case: Case) -> pd.DataFrame | HTML:
 def outcome_block(case: Case) -> HTML:
     o = case.outcome
     worded = f" (as worded: “{_e(o.status_as_worded)}”)" if o.status_as_worded else ""
+    last = _date_words(timeline(case).last_contact, o.last_contact)
     return HTML(f"<p><strong>Status at last contact:</strong> {_e(o.status)}{worded}; "
-                f"<strong>last contact:</strong> {_e(o.last_contact)} <small>[{_e(o.locator)}]</small></p>")
+                f"<strong>last contact:</strong> {_e(last)} <small>[{_e(o.locator)}]</small></p>"
+                + notes_html(o, "Notes on the outcome"))
 
 
 def metrics_table(case: Case) -> pd.DataFrame:
-    return tables.for_display(tables.metrics_table(case))
+    return _drop_empty_notes(tables.for_display(tables.metrics_table(case)))
 
 
-def sources_block(case: Case) -> HTML:
+def sources_block(case: Case, teaching: bool = False) -> HTML:
+    """The source's citation and addresses; in a teaching view no address, which would name the paper."""
     s = case.source
+    if teaching:
+        return HTML(f"<ul><li>{_e(s.citation)}; {_e(s.patient)}</li></ul>")
     rows = [f"<li>{_e(s.citation)}" + (f' <a href="https://doi.org/{_e(s.doi)}">doi:{_e(s.doi)}</a>' if s.doi else "")
             + (f" {_e(s.url)}" if s.url else "") + (f"; source text: <code>{_e(s.file)}</code>" if s.file else "")
             + f"; {_e(s.patient)}</li>"]
@@ -241,23 +345,25 @@ def discrepancy_table(case: Case) -> pd.DataFrame | HTML:
         for i, st in enumerate(d.statements):
             rows.append({"discrepancy": d.id if i == 0 else "", "topic": d.topic if i == 0 else "",
                          "statement": st.says, "locator": str(st.locator),
-                         "note": (d.note or "") if i == 0 else ""})
+                         "note": (d.note or "") if i == 0 else "",
+                         "notes": (tables.notes_text(d) or "") if i == 0 else ""})
     if not rows:
         return note("No disagreement between statements of the source was recorded.")
-    return pd.DataFrame(rows)
+    return _drop_empty_notes(pd.DataFrame(rows))
 
 
 # ---------------------------------------------------------------- teaching: as-of note, questions, CARE
 
 
-def disclosure_note(as_of: str | None) -> HTML | None:
-    """In a teaching view: the as-of date and the rule that decided what is shown. Nothing in the full report."""
+def disclosure_note(as_of: str | None, case: Case | None = None) -> HTML | None:
+    """In a teaching view: the as-of date (in words, through the case's timeline) and the rule. Nothing in the full report."""
     if as_of is None:
         return None
-    from .dates import parse_date
     from .disclosure import DISCLOSURE_RULE
+    from .timeline import timeline
 
-    return HTML(f'<p class="cs-note"><strong>Teaching view as of {_e(parse_date(as_of))}:</strong> '
+    when = timeline(case).when(as_of) if case is not None else None
+    return HTML(f'<p class="cs-note"><strong>Teaching view as of {_e(when.words if when else as_of)}:</strong> '
                 f"nothing later is shown. {_e(DISCLOSURE_RULE)}</p>")
 
 
@@ -270,15 +376,17 @@ def discussion_questions(case: Case, reveal: bool = True) -> HTML:
     if not case.questions:
         return note("No discussion question is recorded for this case up to this point." if not reveal
                     else "No discussion question is recorded for this case.")
+    tl = timeline(case)
     items = []
-    for q in case.questions:
+    for i, q in enumerate(case.questions):
         if reveal:
             answer = (f"<p><strong>What happened:</strong> {_e(q.answer)}</p>" if q.answer
                       else '<p class="cs-note"><em>No answer is recorded.</em></p>')
         else:
             answer = ""
-        items.append(f"<li><p><strong>{_e(q.question)}</strong><br><small>decision point: {_e(q.decision_point)}; "
-                     f"[{_e(q.locator)}]</small></p>{answer}</li>")
+        items.append(f"<li><p><strong>{_e(q.question)}</strong><br><small>decision point: "
+                     f"{_e(_date_words(tl.at(('questions', i, 'decision_point')), q.decision_point))}; "
+                     f"[{_e(q.locator)}]</small></p>{notes_html(q)}{answer}</li>")
     closing = "" if reveal else '<p class="cs-note"><em>Discuss first: the answers come with the full report.</em></p>'
     return HTML(f"<ol>{''.join(items)}</ol>{closing}")
 

@@ -5,6 +5,13 @@ case model, so what is drawn is exactly what the tables list. The swimmer plot s
 into pages of ``per_page`` lanes (legible at 50 patients, usable at 200); history long
 before time 0 is drawn on a compressed scale so that decades of follow-up do not squeeze
 the treatment months into a sliver.
+
+Nothing here places a date: a row drawn as a point has its mark at ``start`` and the
+span its date can mean (``low``..``high``) as a pale bar; a row known on one side only
+(``drawn == "open band"``) has no mark at any point, only a band from its bound with an
+arrow toward the open side; a course whose length the authors report is a bar to that
+end, marked as reported; an open end (ongoing, "more than", a censored follow-up) ends in
+an arrow.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from .model import modality_parts  # noqa: E402
 from .plots import PALETTE, style  # noqa: E402
 
 LINEAR_BEFORE = 24.0   # months before time 0 drawn to scale; earlier history is compressed
@@ -67,23 +75,39 @@ def _ticks(low: float, high: float) -> list[float]:
 # ---------------------------------------------------------------- swimmer
 
 
+def _reach(frame: pd.DataFrame) -> pd.Series:
+    """How far right each row reaches (its end, start or bound), for ordering lanes."""
+    return frame[["start", "bound", "end"]].max(axis=1, skipna=True).fillna(0.0)
+
+
 def lane_order(frame: pd.DataFrame) -> list[str]:
     """Patients grouped by the target of their checkpoint inhibitor, longest follow-up after time 0 first."""
     groups = frame.groupby("patient", sort=True)["group"].first()
-    reach = frame.assign(reach=frame["end"].fillna(frame["start"])).groupby("patient")["reach"].max()
-    last_group = groups.str.contains("not reported")
+    reach = frame.assign(reach=_reach(frame)).groupby("patient")["reach"].max()
+    last_group = groups.str.contains("not reported") | groups.str.contains("not stated")
     keys = sorted(groups.index, key=lambda p: (bool(last_group[p]), groups[p], -reach[p], p))
     return keys
 
 
+def _range(frame: pd.DataFrame) -> tuple[float, float]:
+    """The months every page shows: every start, end and bound, the spans of imprecise dates, and time 0."""
+    values = pd.concat([frame[c] for c in ("start", "bound", "end", "low", "high")]).dropna()
+    low = min(values.min() if len(values) else 0.0, 0.0)
+    high = max(values.max() if len(values) else 0.0, 6.0)
+    return float(low), float(high)
+
+
 def swimmer_figures(frame: pd.DataFrame, title: str = "", per_page: int = PER_PAGE) -> list[Figure]:
-    """One figure per page of lanes, all on the same x range so that pages compare."""
+    """One figure per page of lanes, all on the same x range so that pages compare.
+
+    Artists carry a gid ``<patient>#<row>:<part>`` (row: the frame's index; parts: bar, stub, mark, span,
+    band, open-mark, arrow, line, end) so that tests read what is drawn, not the pixels.
+    """
     if frame.empty:
         return []
     style()
     order = lane_order(frame)
-    low = min(frame["start"].min(), 0.0)
-    high = max(frame["end"].max(skipna=True) if frame["end"].notna().any() else 0.0, frame["start"].max(), 6.0)
+    low, high = _range(frame)
     pages = [order[i:i + per_page] for i in range(0, len(order), per_page)]
     return [_swimmer_page(frame, lanes, low, high, title, n, len(pages)) for n, lanes in enumerate(pages, 1)]
 
@@ -96,6 +120,7 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
     labels = n <= LABEL_LANES
     row = {p: n - 1 - i for i, p in enumerate(lanes)}
     arrow = max(1.5, 0.025 * (high - max(low, -LINEAR_BEFORE)))
+    linked: list[tuple] = []  # radiotherapy courses of a regimen: labelled 'part of …' once the layout is known
     for patient in lanes:
         y = row[patient]
         lane = frame[frame["patient"] == patient]
@@ -105,9 +130,17 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
         named = [r.Index for r in therapy.sort_values("start", kind="stable").itertuples()
                  if "immunotherapy" in _parts(r.category)][:1]  # only the first: more names would collide
         for r in therapy.itertuples():
-            _bar(ax, r, y, arrow, labels and r.Index in named)
+            if r.drawn == "open band":
+                _open_band(ax, r, y, arrow, labels and r.Index in named)
+            else:
+                _bar(ax, r, y, arrow, labels and r.Index in named, labels)
+            if labels and isinstance(getattr(r, "part_of", None), str) and r.part_of:
+                linked.append((r, y, arrow))
         for r in lane[lane["kind"].isin(["event", "response"])].itertuples():
-            _marker(ax, r, y)
+            if r.drawn == "open band":
+                _open_band(ax, r, y, arrow, False)
+            else:
+                _marker(ax, r, y)
     _group_headers(ax, frame, lanes, row, low)
     ax.axvline(0, color="0.2", linewidth=1)
     left = low - (4 if low >= -LINEAR_BEFORE else 20)
@@ -127,57 +160,141 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
     ax.set_title((title or "Swimmer plot") + suffix, loc="left", fontsize=11)
     if n > LABEL_LANES:  # a tall page: months on top too
         ax.tick_params(axis="x", labeltop=True, top=True)
-    legend_inches = 1.0
+    legend_inches = 1.2
     _swimmer_legend(fig, frame)
     fig.tight_layout(rect=(0, legend_inches / fig.get_figheight(), 1, 1))
+    _place_part_of(fig, ax, linked)
     return fig
 
 
+def _gid(r, part: str) -> str:
+    return f"{r.patient}#{r.Index}:{part}"
+
+
 def _parts(category: str) -> list[str]:
-    if category == "chemo-immunotherapy":
-        return ["chemotherapy", "immunotherapy"]
+    """The colours of a therapy bar: the therapies its modality combines ('radio-immunotherapy': radiotherapy
+    and immunotherapy), a radiotherapy course's own, or grey."""
     if category == "brachytherapy":
         return ["radiotherapy"]
-    return [p for p in category.split(" + ") if p in PALETTE] or ["disease status"]
+    return [p for p in modality_parts(category) if p in PALETTE] or ["disease status"]
 
 
-def _bar(ax, r, y: float, arrow: float, labels: bool) -> None:
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _bar(ax, r, y: float, arrow: float, name: bool, labels: bool) -> None:
     """A therapy phase: systemic therapy in the upper half of the lane, radiotherapy in the lower half."""
     radio = r.category in ("radiotherapy", "brachytherapy")
     bottom, height = (y - 0.34, 0.18) if radio else (y - 0.08, 0.38)
     parts = _parts(r.category)
     start = r.start
-    if r.end_kind == "not reported" or r.end is None or (isinstance(r.end, float) and math.isnan(r.end)):
+    if r.end_kind == "not reported" or _missing(r.end):
         # End not given: a start tick and a short hatched stub, never an invented end.
         for k, part in enumerate(parts):
             h = height / len(parts)
             ax.bar(start, h, width=1.2, bottom=bottom + k * h, align="edge", color="white",
-                   edgecolor=PALETTE[part], hatch="////", linewidth=0.8, zorder=3)
+                   edgecolor=PALETTE[part], hatch="////", linewidth=0.8, zorder=3, gid=_gid(r, "stub"))
         ax.plot([start, start], [bottom, bottom + height], color=PALETTE[parts[0]], linewidth=2, zorder=4)
         end = start + 1.2
     else:
         end = max(r.end, start + 0.25)  # a single day stays visible
-        dashed = r.end_kind == "as reported"
+        reported = r.end_kind == "as reported"
         for k, part in enumerate(parts):
             h = height / len(parts)
             ax.bar(start, h, width=end - start, bottom=bottom + k * h, align="edge",
-                   color=PALETTE[part], alpha=0.35 if dashed else 0.9, linewidth=1 if dashed else 0,
-                   edgecolor=PALETTE[part], linestyle="--", zorder=3)
-        if r.end_kind in ("ongoing", "open"):
+                   color=PALETTE[part], alpha=0.45 if reported else 0.9, linewidth=1.2 if reported else 0,
+                   edgecolor=PALETTE[part], linestyle="--", zorder=3, gid=_gid(r, "bar"))
+        if reported:  # the end is the authors' figure: say so where the bar ends
+            ax.plot([end, end], [bottom - 0.04, bottom + height + 0.04], color="0.2", linewidth=1.2, zorder=4,
+                    gid=_gid(r, "end"))
+            if labels and not name:  # a named bar says it in its label
+                ax.annotate("as reported", (end, bottom + height), xytext=(2, 1.5), textcoords="offset points",
+                            fontsize=6.5, color="0.25", va="bottom", zorder=5, clip_on=True)
+        if r.end_open:
             ax.annotate("", xy=(end + arrow, bottom + height / 2), xytext=(end, bottom + height / 2),
-                        arrowprops={"arrowstyle": "-|>", "color": PALETTE[parts[-1]], "lw": 1.6}, zorder=4)
-    if labels:
+                        arrowprops={"arrowstyle": "-|>", "color": PALETTE[parts[-1]], "lw": 1.6}, zorder=4,
+                        gid=_gid(r, "arrow"))
+    if name:
         ax.annotate(r.label, (start, bottom + height), xytext=(1, 1.5), textcoords="offset points", fontsize=7,
                     color="0.2", va="bottom", zorder=5, clip_on=True)
 
 
+def _course_right(r, arrow: float) -> float:
+    """Where a therapy row's drawing ends on the right: its stub, bar (and arrow), or open band."""
+    if r.drawn == "open band":
+        return max(r.bound, r.bound - 2 * arrow if r.open_before else r.bound + 2 * arrow)
+    if r.end_kind == "not reported" or _missing(r.end):
+        return r.start + 1.2
+    return max(r.end, r.start + 0.25) + (arrow if r.end_open else 0.0)
+
+
+def _place_part_of(fig, ax, linked: list[tuple]) -> None:
+    """'part of <regimen>' beside each radiotherapy course that is part of a regimen (radio-immunotherapy,
+    chemoradiotherapy): right of the course at its level, else under it; left out where it would cover
+    another label (the swimmer table and the reports name the regimen in full)."""
+    if not linked:
+        return
+    renderer = fig.canvas.get_renderer()
+    placed = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+    placed += [p.get_window_extent(renderer) for p in ax.patches if "#" in (p.get_gid() or "")]  # bars, stubs
+    frame = ax.get_window_extent(renderer)
+    todo = list(linked)
+    for slot in ("right", "under"):  # every course tries the right first, then what is left goes under
+        left = []
+        for r, y, arrow in todo:
+            if slot == "right":
+                xy, offset, va = (_course_right(r, arrow), y - 0.25), (3, 0), "center"
+            else:
+                xy, offset, va = (r.bound if r.drawn == "open band" else r.start, y - 0.34), (1, -1.5), "top"
+            text = ax.annotate(f"part of {r.part_of}", xy, xytext=offset, textcoords="offset points", fontsize=6.5,
+                               color="0.25", va=va, zorder=5, clip_on=True, gid=_gid(r, "part-of"))
+            box = text.get_window_extent(renderer).padded(1)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+            else:
+                text.remove()
+                left.append((r, y, arrow))
+        todo = left
+
+
+def _colour(r) -> str:
+    if r.kind == "event":
+        return EVENT_STYLE[r.category][1]
+    if r.kind == "response":
+        return RESPONSE_COLOURS.get(r.category, "0.35")
+    return PALETTE[_parts(r.category)[0]]
+
+
+def _open_band(ax, r, y: float, arrow: float, name: bool) -> None:
+    """A date known on one side only: no point; a band from its bound toward the open side, ending in an arrow."""
+    before = bool(r.open_before)
+    bound = r.bound
+    tip = bound - 2 * arrow if before else bound + 2 * arrow
+    colour = _colour(r)
+    level = y - 0.25 if r.kind == "therapy" and r.category in ("radiotherapy", "brachytherapy") else y + 0.11
+    ax.bar(min(bound, tip), 0.16, width=abs(tip - bound), bottom=level - 0.08, align="edge", color=colour,
+           alpha=0.25, hatch="...", edgecolor=colour, linewidth=0, zorder=3, gid=_gid(r, "band"))
+    ax.plot([bound, bound], [level - 0.1, level + 0.1], color=colour, linewidth=1.5, zorder=4, gid=_gid(r, "bound"))
+    ax.annotate("", xy=(tip, level), xytext=(bound, level),
+                arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.2}, zorder=4, gid=_gid(r, "arrow"))
+    if r.kind in ("event", "response"):  # what it is, hollow and off any point, inside the band
+        marker = EVENT_STYLE[r.category][0] if r.kind == "event" else "o"
+        ax.plot([(bound + tip) / 2], [level], marker=marker, markersize=5, color=colour, markerfacecolor="white",
+                markeredgecolor=colour, linestyle="none", zorder=5, gid=_gid(r, "open-mark"))
+    if name:
+        ax.annotate(r.label, (min(bound, tip), level + 0.1), xytext=(1, 1.5), textcoords="offset points",
+                    fontsize=7, color="0.2", va="bottom", zorder=5, clip_on=True)
+
+
 def _follow_up(ax, r, y: float, arrow: float) -> None:
-    ax.plot([r.start, r.end], [y, y], color="0.55", linewidth=1, zorder=1)
-    if r.end_kind in ("ongoing", "open"):
+    ax.plot([r.start, r.end], [y, y], color="0.55", linewidth=1, zorder=1, gid=_gid(r, "line"))
+    if r.end_open:
         ax.annotate("", xy=(r.end + arrow, y), xytext=(r.end, y),
-                    arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 1.2}, zorder=2)
+                    arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 1.2}, zorder=2, gid=_gid(r, "arrow"))
     else:
-        ax.plot([r.end], [y], marker="|", color="0.3", markersize=10, zorder=2)
+        ax.plot([r.end], [y], marker="|", color="0.3", markersize=10, zorder=2, gid=_gid(r, "end"))
 
 
 def _marker(ax, r, y: float) -> None:
@@ -188,12 +305,12 @@ def _marker(ax, r, y: float) -> None:
         marker, colour, face = "o", "0.15", RESPONSE_COLOURS[r.category]
     else:
         marker, colour, face = "o", "0.15", "white"
+    if not _missing(r.low) and not _missing(r.high) and r.high - r.low > 0.05:  # the span its date can mean
+        ax.plot([r.low, r.high], [y + 0.11, y + 0.11], color=colour if colour != "0.15" else "0.5", alpha=0.35,
+                linewidth=4, solid_capstyle="butt", zorder=5, gid=_gid(r, "span"))
     ax.plot([r.start], [y + 0.11], marker=marker, markersize=7, color=colour, markerfacecolor=face,
             markeredgecolor="0.15" if marker not in ("x", "X") else colour, markeredgewidth=0.8,
-            linestyle="none", zorder=6, alpha=0.6 if r.open_start else 1.0)
-    if r.open_start:  # "some time after": the marker sits at the earliest it can be
-        ax.annotate("", xy=(r.start + 2.5, y + 0.11), xytext=(r.start, y + 0.11),
-                    arrowprops={"arrowstyle": "->", "color": "0.4", "lw": 0.8}, zorder=5)
+            linestyle="none", zorder=6, gid=_gid(r, "mark"))
     if r.kind == "response" and r.category in RESPONSE_COLOURS:
         ax.annotate(r.category, (r.start, y + 0.11), xytext=(0, 5), textcoords="offset points", fontsize=6,
                     ha="center", va="bottom", color="0.2", zorder=6)
@@ -222,9 +339,16 @@ def _swimmer_legend(fig, frame: pd.DataFrame) -> None:
     if "not reported" in kinds:
         handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="////", label="end not reported"))
     if "as reported" in kinds:
-        handles.append(Patch(facecolor="0.8", edgecolor="0.3", linestyle="--", label="duration as reported"))
-    handles.append(Line2D([], [], color="0.45", marker=">", markersize=6, label="ongoing / 'more than'"))
+        handles.append(Patch(facecolor="0.8", edgecolor="0.3", linestyle="--",
+                             label="length as the authors report it (end marked |)"))
+    handles.append(Line2D([], [], color="0.45", marker=">", markersize=6, label="ongoing / 'more than': goes on"))
     handles.append(Line2D([], [], color="0.55", linewidth=1, label="follow-up to last contact"))
+    if (frame["drawn"] == "point").any():
+        handles.append(Line2D([], [], color="0.5", alpha=0.35, linewidth=4,
+                              label="span an imprecise date can mean"))
+    if (frame["drawn"] == "open band").any():
+        handles.append(Patch(facecolor="0.85", edgecolor="0.5", hatch="...",
+                             label="date known on one side only: band from that bound, arrow to the unknown side"))
     events = frame[frame["kind"] == "event"]["category"]
     seen = set()
     for kind in EVENT_STYLE:
@@ -248,7 +372,12 @@ def _swimmer_legend(fig, frame: pd.DataFrame) -> None:
 
 
 def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
-    """× ULN on a log scale, one panel per analyte, one line per patient; None when nothing is numeric."""
+    """× ULN on a log scale, one panel per analyte, one line per patient; None when nothing is numeric.
+
+    x is the kinetics table's ``months`` (from the timeline; a value dated after X never before X), with
+    the span its date can mean as a pale bar and an arrow toward an open side. The line of values has the
+    gid ``<patient>:<analyte>:values``, each arrow ``<patient>:<analyte>:<row>:arrow``.
+    """
     data = frame[frame["times_uln"].notna()]
     if data.empty:
         return None
@@ -264,18 +393,28 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
     rows = math.ceil(len(analytes) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(11 if cols == 2 else 9, 3.8 * rows + 0.8), squeeze=False)
     annotate = len(patients) <= 8
+    reach = pd.concat([data["months"], data["months_low"], data["months_high"], pd.Series([0.0])]).dropna()
+    arrow = max(0.5, 0.05 * (reach.max() - reach.min()))
     for ax, analyte in zip(axes.ravel(), analytes):
         panel = data[data["analyte"] == analyte]
         for patient in patients:
             line = panel[panel["patient"] == patient].sort_values("months")
             if line.empty:
                 continue
-            low = line["months"] - line["months_low"]
-            high = (line["months_high"] - line["months"]).fillna(0)
-            ax.errorbar(line["months"], line["times_uln"], xerr=[low, high], color=colours[patient], marker="o",
-                        markersize=3 if crowded else 5, linewidth=0.8 if crowded else 1.4,
-                        alpha=0.35 if crowded else 1.0, elinewidth=3, ecolor=(*colours[patient], 0.3), capsize=0,
-                        label=patient)
+            low = line["months_low"].fillna(line["months"])
+            high = line["months_high"].fillna(line["months"])
+            ax.hlines(line["times_uln"], low, high, colors=[colours[patient]], alpha=0.12 if crowded else 0.3,
+                      linewidth=4, zorder=2, gid=f"{patient}:{analyte}:spans")
+            ax.plot(line["months"], line["times_uln"], color=colours[patient], marker="o",
+                    markersize=3 if crowded else 5, linewidth=0.8 if crowded else 1.4,
+                    alpha=0.35 if crowded else 1.0, label=patient, zorder=3, gid=f"{patient}:{analyte}:values")
+            for r in line.itertuples():  # a date known on one side only: an arrow toward the open side
+                if r.open_before or r.open_after:
+                    sign = -1 if r.open_before else 1
+                    ax.annotate("", xy=(r.months + sign * arrow, r.times_uln), xytext=(r.months, r.times_uln),
+                                arrowprops={"arrowstyle": "-|>", "color": colours[patient], "lw": 1.2,
+                                            "alpha": 0.35 if crowded else 0.9},
+                                zorder=4, gid=f"{patient}:{analyte}:{r.Index}:arrow")
             if annotate:
                 for r in line.itertuples():
                     ax.annotate(f"{r.value:g} {r.unit} = {r.times_uln:.3g} × ULN ({r.reference})", (r.months, r.times_uln),
@@ -288,7 +427,7 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
         ax.annotate("time 0", (0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -10),
                     textcoords="offset points", fontsize=7, color="0.2")
         left, right = ax.get_xlim()
-        ax.set_xlim(min(left, -1), max(right, 1))
+        ax.set_xlim(min(left, -1, reach.min() - arrow), max(right, 1, reach.max() + arrow))
         lo, hi = ax.get_ylim()
         ax.set_ylim(min(lo, 0.5), max(hi, 2))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}×"))

@@ -53,8 +53,11 @@ def header(cases: list[Case], align_on: str = series.IMMUNOTHERAPY) -> HTML:
     else:
         zero = f"the first item of kind “{html.escape(align_on)}” (event, regimen or course) of each patient"
     return HTML(f"<h1>Case series: {len(cases)} patient{'s' if len(cases) != 1 else ''}</h1><ul>{items}</ul>"
-                f"<p><strong>Time 0</strong> is {zero}. Times are months from it, on each patient's own time axis. "
-                "What a source does not give reads “not reported”.</p>")
+                f"<p><strong>Time 0</strong> is {zero}. Times are months from it, on each patient's own time axis, "
+                "read from each case's resolved timeline: an item known to lie only after (or before) a date is "
+                "drawn as a band from that bound with an arrow, never at a point; one that cannot be placed "
+                "relative to time 0 is listed under “Not drawn, and why”. What a source does not give reads "
+                "“not reported”.</p>")
 
 
 def alignment_table(cases: list[Case], align_on: str, reference: Reference | None = None) -> pd.DataFrame:
@@ -103,9 +106,11 @@ def kinetics(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
 
 def kinetics_values(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
                     reference: Reference | None = None) -> pd.DataFrame | HTML:
-    """The plotted values: what each point is, with its limit and where it stands in the source."""
+    """The plotted values: what each point is, its date in words and months from time 0 ('≥ -4.1' when
+    known on one side only), with its limit and where it stands in the source."""
     frame = series.kinetics_table(cases, align_on, reference)
-    frame = frame[frame["times_uln"].notna()].drop(columns=["months_low", "months_high"]).reset_index(drop=True)
+    frame = frame[frame["times_uln"].notna()].drop(columns=["months", "months_low", "months_high", "open_before",
+                                                             "open_after"]).reset_index(drop=True)
     return note("No value is plotted.") if frame.empty else frame
 
 

@@ -198,6 +198,7 @@ class _Story:
         self.imaging: list[dict] = []
         self.adverse_events: list[dict] = []
         self.ids: set[str] = set()
+        self.reported: list[dict] = []  # durations the "authors" give instead of an end date
         self.start_days: dict[str, float] = {}
         self.dx_day = 0.0
 
@@ -306,6 +307,11 @@ class _Story:
                 "cycles_planned": planned, "cycles_given": given, "start": start_text}
         if not ongoing:
             item["end"] = clock.end_after(ident, start_text, start_day, kind.cycle_days * max(given - 1, 0) + 1)
+            months = _whole_months(start_day, clock.cursor, self.calendar)
+            if months >= 1 and rng.random() < 0.15:  # a course given as "for N months", with no end date
+                del item["end"]
+                self.reported.append({"name": f"duration of {kind.name}", "value": months, "unit": "months",
+                                      "qualifier": "=", "of": ident, "locator": _loc(p)})
             if given < planned:
                 item["reason_stopped"] = rng.choice(("toxicity", "progression", "patient's request"))
                 if item["reason_stopped"] == "toxicity":
@@ -366,6 +372,10 @@ class _Story:
             elif kind == "adverse event":
                 term, _ = rng.choice(TOXICITIES)
                 self.event("admission", "adverse event", f"Admitted with {term}", burden, lasts=rng.randint(2, 9))
+            elif kind == "follow-up" and self.calendar and rng.random() < 0.3:
+                day = dt.date.fromordinal(int(clock.cursor))  # "in early 2015": the part of the year holding the day
+                part = "early" if day.month <= 4 else "mid" if day.month <= 8 else "late"
+                self.event("follow-up", kind, "Follow-up visit", burden, date=f"{part} {day.year}")
             elif kind == "response assessment":
                 self.event("assessment", kind, "Response assessment: " + (
                     "no evidence of disease" if burden < 0.3 else "stable disease"), burden)
@@ -395,7 +405,10 @@ class _Story:
         for n, kind_ in enumerate(regimen_kinds):
             self.add_regimen(kind_, setting, 0.5, ongoing=ongoing and n == len(regimen_kinds) - 1)
             clock.wait(rng.randint(14, 60))
-            self.imaging.append({"id": self.new_id("ct-response"), "date": clock.stamp(0.3), "modality": "CT",
+            date = clock.stamp(0.3)
+            if rng.random() < 0.3:  # "after the regimen", with no date, as sources often write
+                date = rng.choice((f"on or after {self.regimens[-1]['id']}", f"{self.regimens[-1]['id']} + >0 months"))
+            self.imaging.append({"id": self.new_id("ct-response"), "date": date, "modality": "CT",
                                  "findings": "lesions smaller", "response_as_worded": "partial response",
                                  "category": "PR", "locator": _loc(self.paragraph)})
 
@@ -462,14 +475,15 @@ def case_dict(seed: int, number: int) -> dict:
 
     markers, limits = _markers(s, rng)
     status = "dead" if dead else ("alive on treatment" if ongoing else rng.choice(STATUSES_ALIVE))
-    os_months = max(int((clock.cursor - s.dx_day) // DAYS_PER_MONTH), 1)
+    os_months = max(_whole_months(s.dx_day, clock.cursor, s.calendar), 1)
     durations = [{"name": "overall survival", "value": os_months, "unit": "months",
-                  "qualifier": "=" if dead else ">", "censored": not dead,
-                  "measured_from": "diagnosis", "locator": _loc(s.paragraph)}]
+                  "qualifier": "=" if dead else ">", "censored": not dead, "measured_from": "diagnosis",
+                  **({} if dead else {"origin": "diagnosis"}), "locator": _loc(s.paragraph)}]
     if lines and rng.random() < 0.6:
         durations.append({"name": "progression-free survival", "value": max(round(os_months * rng.uniform(0.2, 0.6)), 1),
                           "unit": "months", "qualifier": "=", "censored": False,
                           "measured_from": "end of primary treatment", "locator": _loc(s.paragraph)})
+    durations += s.reported
 
     case: dict = {
         "case_id": case_id(seed, number),
@@ -498,6 +512,14 @@ def case_dict(seed: int, number: int) -> dict:
                            {"says": f"{r['cycles_given'] + 1} cycles", "locator": {"section": SECTION, "table": "1"}}],
             "note": "cycles_given follows the text.", "date": r["id"]}]
     return {k: v for k, v in case.items() if v != [] and v != {}}
+
+
+def _whole_months(first: float, last: float, on_calendar: bool) -> int:
+    """Whole months from one day to another: calendar months on the calendar (as the timeline counts them)."""
+    if not on_calendar:
+        return int((last - first) // DAYS_PER_MONTH)
+    a, b = dt.date.fromordinal(int(first)), dt.date.fromordinal(int(last))
+    return (b.year - a.year) * 12 + b.month - a.month - (b.day < a.day)
 
 
 def _split(n: int, rng: random.Random) -> list[int]:

@@ -20,7 +20,8 @@ from functools import cached_property
 
 from .dates import (DAYS_PER_MONTH, Bounded, CalendarDate, DateError, DateSpec, Duration, RelativeDate, Season,
                     UnknownDate, between, parse_date)
-from .model import Case, ReportedDuration
+from .drugs import regimen_name
+from .model import Case, ReportedDuration, course_name
 
 CALENDAR = "calendar"
 INF = math.inf
@@ -209,6 +210,8 @@ class Timeline:
         self._last_contact = self._bounded_last_contact()
         if self._last_contact is not None and not math.isinf(self._last_contact.latest):
             self._cap = (self._last_contact.axis, self._last_contact.latest)
+        elif self._published is not None:  # an open last contact still lies before the article
+            self._cap = (CALENDAR, self._published)
         self._limit = self._limits_from_followers(specs, order)
         for anchor in order:  # anchors first, each after those it names: no deep recursion
             if anchor in self._raw_cache:
@@ -354,10 +357,10 @@ class Timeline:
             if item_id in self.roots:  # the origin of its axis: its own words say what it is
                 return _sentence(item.label)
             return _EVENT_NAMES.get(item.kind, f"the {item.kind}")
-        if field == "regimens":
-            return f"the start of {item.name or ' + '.join(a.drug for a in item.agents)}"
+        if field == "regimens":  # an unnamed agent by the class or group the case gives (no reference read here)
+            return f"the start of {regimen_name(item, {})}"
         if field == "radiotherapy":
-            return f"the start of {item.technique or item.kind}"
+            return f"the start of {course_name(item)}"
         what = item.modality if item.modality != "not stated" else "imaging"
         return f"the {what} showing {_short(item.response_as_worded or item.findings)}"
 
@@ -391,7 +394,8 @@ class Timeline:
     def _build(self, spec: DateSpec, item_id: str | None) -> When | None:
         if isinstance(spec, UnknownDate):
             if item_id is not None and item_id in self.roots:
-                return When(item_id, 0.0, 0.0, "anchor", "unknown", "time 0 (date not reported)", 0.0)
+                return When(item_id, 0.0, 0.0, "anchor", "unknown",
+                            "date not reported (the origin of this case's time axis)", 0.0)
             return None
         raw = self._raw(spec, ())
         raw = self._capped(raw, spec)
@@ -410,6 +414,10 @@ class Timeline:
         for a in raw.follows:
             w = self._anchor_when(a)
             if w is not None and w.axis == raw.axis and w.position is not None:
+                if position is not None and position <= w.position and not raw.open_end \
+                        and not isinstance(spec, RelativeDate) and math.isfinite(raw.latest):
+                    # bounded after X with X drawn later than its own middle: the middle of what is left
+                    position = (w.position + min(raw.latest, self._limit.get(item_id, INF))) / 2
                 position = w.position if position is None else max(position, w.position)
                 depth = max(depth, w.depth + 1)
         return When(raw.axis, raw.earliest, raw.latest, _precision(spec, raw), str(spec), self._words(spec, raw),
@@ -538,12 +546,22 @@ class Timeline:
             self._raw_cache[anchor] = raw
         return order
 
+    @cached_property
+    def _published(self) -> float | None:
+        """The last day the article can have been published: nothing in the case lies after it."""
+        dates = self.case.source.dates
+        if dates is None or dates.published is None:
+            return None
+        return float(dates.published.bounds()[1].toordinal())
+
     def _bounded_last_contact(self) -> _Raw | None:
-        """The last contact, narrowed by follow-up durations the authors report from a known origin."""
+        """The last contact, narrowed by the article's publication and by follow-up durations the authors report."""
         try:
             lc = self._raw(self.case.outcome.last_contact, ())
         except TimelineError:
             return None
+        if self._published is not None and lc.axis == CALENDAR and lc.latest > self._published:
+            lc = replace(lc, latest=max(self._published, lc.earliest))
         for i, d in enumerate(self.case.outcome.durations):
             if d.of is not None or d.origin is None or d.qualifier == "about":
                 continue
@@ -616,9 +634,11 @@ class Timeline:
             return words if not spec.amount else f"{words} ({offset} {name})"
         root = raw.axis
         if not spec.amount and not spec.at_least and spec.anchor == root:
-            return f"at {name}"
+            return f"the date of {name} (not reported)"
         if spec.anchor != root and not spec.amount:
             return f"after {name}" if spec.at_least else f"at {name}"
+        if spec.anchor == root and not spec.at_least:  # as stated: '2 weeks before diagnosis'
+            return f"{_offset_words(spec)} {name}"
         return _relative_words(raw, self.name_of(root))
 
     def _bound_words(self, ref, upper: bool) -> str:
@@ -751,17 +771,21 @@ def _relative_words(raw: _Raw, root_name: str) -> str:
         return f"at an unknown time relative to {root_name}"
     if hi_open:
         if lo > 0:
-            return f"more than {_n(lo)} months after {root_name}"
-        return f"after {root_name}" if lo == 0 else f"later than {_n(-lo)} months before {root_name}"
+            return f"more than {_months(lo)} after {root_name}"
+        return f"after {root_name}" if lo == 0 else f"later than {_months(-lo)} before {root_name}"
     if lo_open:
         if hi < 0:
-            return f"more than {_n(-hi)} months before {root_name}"
-        return f"no later than {_n(hi)} months after {root_name}"
+            return f"more than {_months(-hi)} before {root_name}"
+        return f"no later than {_months(hi)} after {root_name}"
     if abs(hi - lo) < 0.05:
-        return f"{_n(lo)} months after {root_name}" if lo >= 0 else f"{_n(-lo)} months before {root_name}"
+        return f"{_months(lo)} after {root_name}" if lo >= 0 else f"{_months(-lo)} before {root_name}"
     if hi < 0:
-        return f"{_n(-hi)}–{_n(-lo)} months before {root_name}"
-    return f"{_n(lo)}–{_n(hi)} months from {root_name}"
+        return f"{_n(-hi)}–{_months(-lo)} before {root_name}"
+    return f"{_n(lo)}–{_months(hi)} from {root_name}"
+
+
+def _months(x: float) -> str:
+    return f"{_n(x)} month{'' if _n(x) == '1' else 's'}"
 
 
 def _n(x: float) -> str:

@@ -3,6 +3,12 @@
 A case can span 17 years with an 11-year quiet gap; drawn to scale, its treatment
 years would be a sliver. Gaps longer than ``min_gap`` months are shrunk to
 ``gap_width`` months and marked as breaks.
+
+What keeps a stretch from being quiet is a date drawn there: the interval a date can
+mean when it is short (a month, a year), but only the position of a long one (a
+response "between 2010 and 2019" is a band across the break with its mark at its
+position, and that position is never hidden inside a break). A course's bar does
+not fill a gap: a five-year maintenance course is drawn across the break.
 """
 
 from __future__ import annotations
@@ -30,10 +36,15 @@ class TimeScale:
     calendar: bool = True
 
     @classmethod
-    def fit(cls, spans: list[tuple[float, float]], origin: float, calendar: bool,
-            min_gap: float = 48.0, gap_width: float = 4.0) -> "TimeScale":
-        """Compress every empty stretch longer than min_gap months between the given spans."""
-        finite = sorted((a, b if math.isfinite(b) else a) for a, b in spans)
+    def fit(cls, spans: list[tuple[float, ...]], origin: float, calendar: bool,
+            min_gap: float = 48.0, gap_width: float = 4.0, max_band: float = 13.0) -> "TimeScale":
+        """Compress every empty stretch longer than min_gap months between the given spans.
+
+        A span is (earliest, latest) or (earliest, latest, position): a span longer than
+        ``max_band`` months with a position keeps only its position to scale. Unbounded
+        sides fall back on the position (or the other side).
+        """
+        finite = sorted(_kept(span, max_band) for span in spans if _kept(span, max_band) is not None)
         gaps, reach = [], None
         for a, b in finite:
             if reach is not None and (a - reach) / DAYS_PER_MONTH > min_gap:
@@ -62,26 +73,77 @@ class TimeScale:
         return any(first < day < last for first, last in self.gaps)
 
     def ticks(self, low_day: float, high_day: float) -> tuple[list[float], list[str]]:
-        """Tick positions and labels: years on the calendar, else months from the origin."""
-        positions, labels = [], []
-        if self.calendar:
-            first = dt.date.fromordinal(int(low_day)).year
-            last = dt.date.fromordinal(int(high_day)).year + 1
-            years = [y for y in range(first, last + 1)
-                     if low_day - 200 <= dt.date(y, 1, 1).toordinal() <= high_day + 200
-                     and not self.hidden(dt.date(y, 1, 1).toordinal())]
-            step = 1 if len(years) <= 10 else 2 if len(years) <= 20 else 5
-            for year in years:
-                if year % step == 0 or year == years[0]:
-                    positions.append(self.x(dt.date(year, 1, 1).toordinal()))
-                    labels.append(str(year))
-            return positions, labels
-        low = math.floor((low_day - self.origin) / DAYS_PER_MONTH / 6) * 6
-        high = math.ceil((high_day - self.origin) / DAYS_PER_MONTH / 6) * 6
-        step = 6 if high - low <= 48 else 12 if high - low <= 120 else 24
-        for m in range(int(low), int(high) + 1, step):
+        """Tick positions and labels: years on the calendar, else months from the origin.
+
+        A calendar frame drawn shorter than 30 months is ticked every three months
+        ("2024-07"); every stretch between breaks gets at least one tick, so that a
+        cluster before an 11-year break still says when it is.
+        """
+        if not (math.isfinite(low_day) and math.isfinite(high_day)) or high_day < low_day:
+            return [], []
+        ticks = self._calendar_ticks(low_day, high_day) if self.calendar else self._month_ticks(low_day, high_day)
+        for first, last in self._segments(low_day, high_day):
+            if not any(first - 1 <= day <= last + 1 for day, _ in ticks):
+                ticks.append(self._segment_tick(first, last))
+        ticks.sort()
+        return [self.x(day) for day, _ in ticks], [label for _, label in ticks]
+
+    def _calendar_ticks(self, low_day: float, high_day: float) -> list[tuple[float, str]]:
+        first = dt.date.fromordinal(max(1, int(low_day - 2 * DAYS_PER_MONTH)))
+        last = dt.date.fromordinal(max(1, int(high_day)))
+        if self.x(high_day) - self.x(low_day) <= 30:
+            # Every quarter from the one before the frame to the one after (the axes show a margin).
+            out, (y, m) = [], (first.year, first.month)
+            end = dt.date.fromordinal(min(int(high_day) + 92, dt.date.max.toordinal()))
+            while (y, m) <= (end.year, end.month) and y <= dt.MAXYEAR:
+                day = dt.date(y, m, 1).toordinal()
+                if m % 3 == 1 and not self.hidden(day):
+                    out.append((day, f"{y}" if m == 1 else f"{y}-{m:02d}"))
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            return out
+        years = [y for y in range(first.year, min(last.year + 1, dt.MAXYEAR) + 1)
+                 if low_day - 2 * DAYS_PER_MONTH <= dt.date(y, 1, 1).toordinal() <= high_day + 200
+                 and not self.hidden(dt.date(y, 1, 1).toordinal())]
+        step = 1 if len(years) <= 10 else 2 if len(years) <= 20 else 5
+        return [(dt.date(y, 1, 1).toordinal(), str(y)) for y in years if y % step == 0 or y == years[0]]
+
+    def _month_ticks(self, low_day: float, high_day: float) -> list[tuple[float, str]]:
+        low = (low_day - self.origin) / DAYS_PER_MONTH
+        high = (high_day - self.origin) / DAYS_PER_MONTH
+        shown = self.x(high_day) - self.x(low_day)
+        step = 3 if shown <= 18 else 6 if shown <= 48 else 12 if shown <= 120 else 24
+        out = []
+        for m in range(math.floor(low / step) * step, math.ceil(high / step) * step + 1, step):
             day = self.origin + m * DAYS_PER_MONTH
             if not self.hidden(day):
-                positions.append(self.x(day))
-                labels.append(str(m))
-        return positions, labels
+                out.append((day, str(m)))
+        return out
+
+    def _segments(self, low_day: float, high_day: float) -> list[tuple[float, float]]:
+        """The stretches drawn to scale between breaks."""
+        out, start = [], low_day
+        for first, last in sorted(self.gaps):
+            out.append((start, first))
+            start = last
+        out.append((start, high_day))
+        return [(a, b) for a, b in out if b >= a]
+
+    def _segment_tick(self, first: float, last: float) -> tuple[float, str]:
+        if self.calendar:
+            d = dt.date.fromordinal(max(1, int(first)))
+            return d.replace(day=1).toordinal(), f"{d.year}-{d.month:02d}"
+        m = round((first - self.origin) / DAYS_PER_MONTH)
+        return self.origin + m * DAYS_PER_MONTH, str(m)
+
+
+def _kept(span: tuple[float, ...], max_band: float) -> tuple[float, float] | None:
+    """The part of a span that must stay to scale; None when nothing of it is finite."""
+    a, b = span[0], span[1]
+    at = span[2] if len(span) > 2 and span[2] is not None and math.isfinite(span[2]) else None
+    a = a if math.isfinite(a) else at if at is not None else b
+    b = b if math.isfinite(b) else at if at is not None else a
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return None
+    if at is not None and (b - a) / DAYS_PER_MONTH > max_band:
+        return at, at
+    return a, b
