@@ -1,4 +1,7 @@
-"""Each class of bad input gives one clear line: file:LINE: path: what was found and expected."""
+"""Each class of bad input gives one clear line: file:LINE: path: what was found and expected.
+
+Drug names are checked against the fixture project's drug reference (tests/fixtures/project).
+"""
 
 import pytest
 
@@ -6,6 +9,7 @@ from caseseries.load import CaseFileError, load_case, load_cases
 from conftest import MINIMAL
 
 LOC = "locator: {section: Case}"
+pytestmark = pytest.mark.usefixtures("fixture_root")
 
 
 def errors_of(path):
@@ -113,8 +117,8 @@ regimens:
     start: 2024-01
     {LOC}
     agents:
-      - drug: toripalimab
-        dose: 240
+      - drug: pembrolizumab
+        dose: 200
         unit: mg/dl
         {LOC}
 """)

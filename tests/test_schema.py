@@ -177,7 +177,7 @@ BREAKAGES = {
 
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=list(BREAKAGES))
 def test_a_broken_case_is_refused_by_the_schema_and_by_the_model(breakage, validator):
-    data, _ = read_yaml(ROOT / "data/cases/toripalimab-iiic2p.yaml")
+    data, _ = read_yaml(FIXTURES / "project/data/cases/fx-cervix-calendar.yaml")  # an invented, valid case
     data = copy.deepcopy(data)
     assert schema_errors(validator, data) == []
     BREAKAGES[breakage](data)
@@ -325,9 +325,10 @@ def test_new_then_validate_names_every_placeholder_by_line_and_filling_them_in_m
         text = drop(text, path, at)
         path.write_text(text, encoding="utf-8")
 
-    out = run_cli("validate", "data/cases/smith2024.yaml", root=project)
+    named = ["data/cases/smith2024.yaml"]
+    out = run_cli("validate", *named, root=project)
     assert out.returncode == 0, out.stderr + "\n" + text
-    assert out.stdout.splitlines()[0] == "1 case files valid"
+    assert out.stdout.splitlines()[0] == f"{len(named)} case files valid"
     assert text.split("\n", 1)[0] == SCHEMA_LINE
 
 
@@ -379,8 +380,9 @@ def test_validate_ends_with_the_next_steps_after_the_count():
 
 
 def test_validate_of_one_file_names_its_report_in_the_next_steps():
-    out = run_cli("validate", "data/cases/bian2024-p1.yaml")
+    case_id = "fx-relative-axis"  # a case of the fixture project
+    out = run_cli("validate", f"data/cases/{case_id}.yaml", root=FIXTURES / "project")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("1 case files valid\n\n")
-    assert "reports/cases/bian2024-p1.ipynb reports/series.ipynb" in out.stdout
-    assert "git add data/cases/bian2024-p1.yaml reports/cases/bian2024-p1.ipynb reports/series.ipynb" in out.stdout
+    assert out.stdout.startswith(f"{len([case_id])} case files valid\n\n")
+    assert f"reports/cases/{case_id}.ipynb reports/series.ipynb" in out.stdout
+    assert f"git add data/cases/{case_id}.yaml reports/cases/{case_id}.ipynb reports/series.ipynb" in out.stdout

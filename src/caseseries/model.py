@@ -7,11 +7,12 @@ order, anchors that exist, ids unique) live in ``checks.py``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, create_model,
+                      model_validator)
 
-from .dates import DateError, DateSpec, parse_date
+from .dates import CalendarDate, DateError, DateSpec, parse_date
 
 
 def _date(value: object) -> DateSpec:
@@ -24,12 +25,48 @@ def _date(value: object) -> DateSpec:
 Date = Annotated[DateSpec, BeforeValidator(_date), PlainSerializer(str, return_type=str)]
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 Text = Annotated[str, Field(min_length=1)]
-Positive = Annotated[float, Field(gt=0)]
-Count = Annotated[int, Field(ge=0)]
+def _number_not_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected a number; YAML read yes/no/true/false as a boolean")
+    return value
+
+
+# Numbers are finite (the model refuses inf and nan) and below a stated maximum: anything
+# larger is a typo, and would print as nonsense in every report.
+MAX_NUMBER = 1e9
+Positive = Annotated[float, Field(gt=0, le=MAX_NUMBER), BeforeValidator(_number_not_bool)]
+Count = Annotated[int, Field(ge=0, le=1000), BeforeValidator(_number_not_bool)]
+
+# What a case file says the source does not give: allowed where the list of values says so.
+NOT_STATED = "not stated"
+
+
+def _notes_input(value: object) -> object:
+    """Notes are text or a list of text: refuse anything else with one clear message (not one per union branch)."""
+    ok = isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
+    if not ok:
+        raise ValueError("expected text or a list of text (quote text that YAML would read as a number or yes/no)")
+    return value
+
+
+Notes = Annotated[Text | list[Text], BeforeValidator(_notes_input)]
+NOTES_DESCRIPTION = "ambiguities and reading decisions, shown to the reader"
+
+
+def notes_field() -> Any:
+    return Field(default=None, description=NOTES_DESCRIPTION)
+
+
+def notes_of(item: object) -> list[str]:
+    """The notes of any item (or of the source) as a list, [] when it has none."""
+    notes = getattr(item, "notes", None)
+    if notes is None:
+        return []
+    return [notes] if isinstance(notes, str) else list(notes)
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Locator(Strict):
@@ -62,10 +99,36 @@ class Fact(Strict):
     """One stated value with its locator."""
 
     value: Annotated[str | int | float, BeforeValidator(_not_bool)]
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
 # ---------------------------------------------------------------- source, patient
+
+
+def _calendar_only(value: DateSpec) -> DateSpec:
+    if not isinstance(value, CalendarDate):
+        raise ValueError("expected a calendar date like 2024, 2024-03 or 2024-03-15 (the date printed on the article)")
+    return value
+
+
+# A date of the publication itself: on the calendar, never an offset or a bound.
+CalendarOnly = Annotated[Date, AfterValidator(_calendar_only)]
+
+
+class SourceDates(Strict):
+    """The article's own dates as printed on it (Received, Accepted, Published)."""
+
+    received: CalendarOnly | None = Field(default=None, description="date the manuscript was received")
+    accepted: CalendarOnly | None = Field(default=None, description="date it was accepted")
+    published: CalendarOnly | None = Field(
+        default=None, description="date it was published (first, e.g. online): nothing in the case lies after it")
+
+    @model_validator(mode="after")
+    def _any(self) -> "SourceDates":
+        if self.received is None and self.accepted is None and self.published is None:
+            raise ValueError("expected at least one of received, accepted or published (delete `dates` if none)")
+        return self
 
 
 class Source(Strict):
@@ -75,7 +138,12 @@ class Source(Strict):
     license: Text | None = None
     file: Text | None = Field(default=None, description="file name in ../shared/sources/")
     patient: Text = Field(description="which patient of the report, e.g. 'the only patient', 'patient 1'")
+    dates: SourceDates | None = Field(
+        default=None, description="received, accepted, published: the article's dates, as printed on it")
+    last_follow_up_as_stated: Text | None = Field(
+        default=None, description="the last follow-up in the authors' words, e.g. 'By November 2024'")
     synthetic: bool = False
+    notes: Notes | None = notes_field()
 
     @model_validator(mode="after")
     def _has_address(self) -> "Source":
@@ -98,6 +166,7 @@ class Patient(Strict):
     family_history: Fact | None = None
     hpv_status: Fact | None = None
     presenting_complaint: Fact | None = None
+    notes: Notes | None = notes_field()
 
     @model_validator(mode="after")
     def _age_is_number(self) -> "Patient":
@@ -115,6 +184,7 @@ class Stage(Strict):
     value: Text = Field(description="as stated, e.g. 'IIIC2p'")
     basis: Literal["clinical", "pathological", "radiological", "not stated"] = "not stated"
     date: Date | None = None
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
@@ -122,6 +192,7 @@ class TumorSize(Strict):
     dimensions_cm: list[Positive] = Field(min_length=1, max_length=3)
     method: Text = Field(description="e.g. MRI, pathology")
     approximate: bool = False
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
@@ -130,6 +201,7 @@ class NodalFinding(Strict):
     positive: Count | None = None
     examined: Count | None = None
     finding: Text | None = None
+    notes: Notes | None = notes_field()
     locator: Locator
 
     @model_validator(mode="after")
@@ -149,6 +221,7 @@ class Biomarker(Strict):
     score_type: Literal["TPS", "CPS", "TC", "IC"] | None = None
     specimen: Text | None = None
     date: Date | None = None
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
@@ -161,6 +234,7 @@ class Diagnosis(Strict):
     nodes: list[NodalFinding] = []
     biomarkers: list[Biomarker] = []
     other_findings: list[Fact] = []
+    notes: Notes | None = notes_field()
 
 
 # ---------------------------------------------------------------- dated items
@@ -182,37 +256,119 @@ class Event(Strict):
     label: Text = Field(description="short description shown in timelines")
     detail: Text | None = None
     sites: list[Text] = []
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
-UNITS = ("mg", "mg/m2", "mg/kg", "AUC", "g", "g/m2", "ug", "IU")
-Unit = Annotated[
-    Literal["mg", "mg/m2", "mg/kg", "AUC", "g", "g/m2", "ug", "IU"],
-    BeforeValidator(lambda v: v.replace("²", "2").replace("µg", "ug") if isinstance(v, str) else v),
-]
+# Dose units, written in ASCII: µg as ug, m² as m2 (µg, μg, mcg, m² are accepted and stored so).
+UNITS = ("mg", "mg/m2", "mg/kg", "AUC", "g", "g/m2", "ug", "ug/m2", "ug/kg", "IU", "IU/kg", "MIU", "MIU/m2")
 
 
-class Agent(Strict):
-    drug: Text = Field(description="generic name, lower case, as in data/reference/drugs.yaml")
-    dose: Positive | None = None
-    unit: Unit | None = None
-    route: Literal["IV", "oral", "SC", "IM", "intraperitoneal", "not stated"] = "not stated"
-    days: Text | None = Field(default=None, description="days of the cycle as stated, e.g. 'd1', 'd2-3'")
-    locator: Locator
+def _unit(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    text = value.strip().replace("²", "2").replace("µ", "u").replace("μ", "u")  # micro sign and Greek mu
+    return "ug" + text[3:] if text.startswith("mcg") else text
+
+
+# The other spellings accepted (and stored as the unit above): listed in the JSON Schema so that editors accept them.
+UNIT_SPELLINGS = tuple(dict.fromkeys(
+    variant for unit in UNITS for micro in (("ug", "µg", "μg", "mcg") if "ug" in unit else ("",))
+    for square in (("m2", "m²") if "m2" in unit else ("",))
+    for variant in [unit.replace("ug", micro) if micro else unit]
+    for variant in [variant.replace("m2", square) if square else variant]
+    if variant not in UNITS))
+Unit = Annotated[Literal[UNITS], BeforeValidator(_unit, json_schema_input_type=Literal[UNITS + UNIT_SPELLINGS])]
+
+# The groups of the drug reference (data/reference/drugs.yaml), and the kind of therapy each counts as:
+# how a regimen is coloured and counted (an immune checkpoint inhibitor is immunotherapy, named or not).
+GROUP_KINDS = {
+    "immune checkpoint inhibitor": "immunotherapy",
+    "immunostimulant": "immunotherapy",
+    "angiogenesis inhibitor": "targeted therapy",
+    "antibody-drug conjugate": "targeted therapy",
+    "other targeted agent": "targeted therapy",
+    "taxane": "chemotherapy",
+    "platinum compound": "chemotherapy",
+    "antimetabolite": "chemotherapy",
+    "topoisomerase inhibitor": "chemotherapy",
+    "alkylating agent": "chemotherapy",
+}
+Group = Literal[tuple(GROUP_KINDS)]
+
+# A regimen's modality, and the therapies it combines (a protocol of radiotherapy with drugs names
+# radiotherapy too: its courses point to it with `regimen`).
+MODALITY_PARTS: dict[str, tuple[str, ...]] = {
+    "chemotherapy": ("chemotherapy",),
+    "targeted therapy": ("targeted therapy",),
+    "immunotherapy": ("immunotherapy",),
+    "chemo-immunotherapy": ("chemotherapy", "immunotherapy"),
+    "chemotherapy + targeted therapy": ("chemotherapy", "targeted therapy"),
+    "chemoradiotherapy": ("chemotherapy", "radiotherapy"),
+    "radio-immunotherapy": ("radiotherapy", "immunotherapy"),
+    "radio-chemo-immunotherapy": ("radiotherapy", "chemotherapy", "immunotherapy"),
+}
+RegimenModality = Literal[tuple(MODALITY_PARTS)]
+
+
+def modality_parts(modality: str) -> tuple[str, ...]:
+    """The therapies a regimen's modality combines: 'radio-immunotherapy' -> ('radiotherapy', 'immunotherapy')."""
+    return MODALITY_PARTS.get(modality, (modality,))
+
+
+class _AgentRules(Strict):
+    """The rules of an agent; its fields are declared with create_model below, since one is named `class`."""
+
+    @property
+    def drug_class(self) -> str | None:
+        """The class as the case file gives it (the YAML key `class`)."""
+        return getattr(self, "class")
+
+    @property
+    def named(self) -> bool:
+        """False for an agent the source gives only by class or group (drug: not stated)."""
+        return self.drug != NOT_STATED
 
     @model_validator(mode="after")
-    def _dose_has_unit(self) -> "Agent":
+    def _agent(self):
         if (self.dose is None) != (self.unit is None):
             raise ValueError("dose and unit go together: give both or neither")
+        if not self.named and self.drug_class is None and self.group is None:
+            raise ValueError("an agent the source does not name (drug: not stated) needs the class or group the "
+                             "source gives, e.g. class: platinum compound, or group: immune checkpoint inhibitor")
         return self
+
+
+Agent = create_model(
+    "Agent",
+    __base__=_AgentRules,
+    __module__=__name__,
+    __doc__="One drug of a regimen: named (in data/reference/drugs.yaml), or given only by its class or group.",
+    drug=(Text, Field(description="generic name, lower case, as in data/reference/drugs.yaml; 'not stated' when "
+                                  "the source gives only the class or group (then give class or group)")),
+    **{"class": (Text | None, Field(
+        default=None, description="the pharmacological class as the source gives it, e.g. 'platinum compound', "
+                                  "'anti-PD-1 monoclonal antibody': for an unnamed agent, a class of "
+                                  "data/reference/drugs.yaml"))},
+    group=(Group | None, Field(default=None, description="the group of data/reference/drugs.yaml the agent "
+                                                          "belongs to, when the source names only that")),
+    target=(Text | None, Field(default=None, description="molecular target when the source gives it, e.g. PD-1")),
+    dose=(Positive | None, None),
+    unit=(Unit | None, None),
+    route=(Literal["IV", "oral", "SC", "IM", "intraperitoneal", "not stated"], "not stated"),
+    days=(Text | None, Field(default=None, description="days of the cycle as stated, e.g. 'd1', 'd2-3'")),
+    notes=(Notes | None, notes_field()),
+    locator=(Locator, ...),
+)
 
 
 class Regimen(Strict):
     id: Id
     name: Text | None = Field(default=None, description="e.g. 'TP', 'paclitaxel + carboplatin + apatinib'")
     setting: Text = Field(description="adjuvant, first line, second line, ... as stated or evident")
-    modality: Literal["chemotherapy", "targeted therapy", "immunotherapy", "chemo-immunotherapy",
-                      "chemotherapy + targeted therapy"]
+    modality: RegimenModality = Field(
+        description="what the regimen combines; a protocol with radiotherapy (radio-immunotherapy, "
+                    "chemoradiotherapy, radio-chemo-immunotherapy) has its courses name it with `regimen`")
     agents: list[Agent] = Field(min_length=1)
     cycle_days: Positive | None = Field(default=None, description="cycle length in days (q21d: 21)")
     cycles_planned: Count | None = None
@@ -222,6 +378,7 @@ class Regimen(Strict):
     ongoing_as_of: Date | None = None
     reason_stopped: Text | None = None
     response: Text | None = Field(default=None, description="as the authors word it")
+    notes: Notes | None = notes_field()
     locator: Locator
 
     @model_validator(mode="after")
@@ -233,17 +390,17 @@ class Regimen(Strict):
 
 class RadiotherapyTarget(Strict):
     name: Text
-    total_dose_gy: Positive | None = None
-    fractions: Annotated[int, Field(gt=0)] | None = None
-    dose_per_fraction_gy: Positive | None = None
+    total_dose_gy: Annotated[Positive, Field(le=500)] | None = None
+    fractions: Annotated[int, Field(gt=0, le=100), BeforeValidator(_number_not_bool)] | None = None
+    dose_per_fraction_gy: Annotated[Positive, Field(le=100)] | None = None
     schedule: Text | None = Field(default=None, description="e.g. '5 fractions a week', 'weekly'")
     coverage: Text | None = Field(default=None, description="prescription coverage, e.g. '95% of the volume'")
+    notes: Notes | None = notes_field()
     locator: Locator
 
     @model_validator(mode="after")
     def _dose(self) -> "RadiotherapyTarget":
-        if self.total_dose_gy is None and self.dose_per_fraction_gy is None:
-            raise ValueError("expected total_dose_gy or dose_per_fraction_gy")
+        # No dose at all is allowed: a source may name the target without its dose.
         if self.total_dose_gy and self.fractions and self.dose_per_fraction_gy:
             if abs(self.total_dose_gy / self.fractions - self.dose_per_fraction_gy) > 0.01:
                 raise ValueError(
@@ -255,16 +412,30 @@ class RadiotherapyTarget(Strict):
 
 class RadiotherapyCourse(Strict):
     id: Id
-    kind: Literal["external beam", "brachytherapy", "stereotactic"]
+    kind: Literal["external beam", "brachytherapy", "stereotactic", "not stated"]
     technique: Text | None = Field(default=None, description="IMRT, VMAT, HDR brachytherapy, ...")
     energy: Text | None = Field(default=None, description="e.g. '6 MV X-rays', 'Ir-192'")
     intent: Text | None = None
+    regimen: Id | None = Field(
+        default=None, description="id of the regimen this course is part of (a radio-immunotherapy or "
+                                  "chemoradiotherapy protocol), shown together with it")
     start: Date
     end: Date | None = None
     targets: list[RadiotherapyTarget] = []
     concurrent_chemotherapy: Text | None = None
     response: Text | None = None
+    notes: Notes | None = notes_field()
     locator: Locator
+
+
+KIND_NOT_STATED = "radiotherapy (kind not stated)"
+
+
+def course_name(course: RadiotherapyCourse) -> str:
+    """How views name a radiotherapy course: its technique, else its kind ('radiotherapy (kind not stated)')."""
+    if course.technique:
+        return course.technique
+    return KIND_NOT_STATED if course.kind == NOT_STATED else course.kind
 
 
 class ReferenceLimit(Strict):
@@ -275,16 +446,18 @@ class ReferenceLimit(Strict):
     unit: Text
     valid_from: Date | None = None
     valid_until: Date | None = Field(default=None, description="exclusive")
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
 class Marker(Strict):
     analyte: Text = Field(description="SCCA, CA125, NSE, CYFRA 21-1, ...")
     date: Date
-    value: Annotated[float, Field(ge=0)] | None = None
+    value: Annotated[float, Field(ge=0, le=MAX_NUMBER), BeforeValidator(_number_not_bool)] | None = None
     unit: Text | None = None
     observation: Text | None = Field(default=None, description="qualitative, as worded: 'decreased'")
     context: Text | None = None
+    notes: Notes | None = notes_field()
     locator: Locator
 
     @model_validator(mode="after")
@@ -308,6 +481,7 @@ class Imaging(Strict):
     response_as_worded: Text | None = None
     category: Literal["CR", "PR", "SD", "PD"] | None = Field(
         default=None, description="only where the source states it")
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
@@ -317,6 +491,7 @@ class AdverseEvent(Strict):
     grade: Text | None = Field(default=None, description="as stated: '3', 'severe'")
     attribution: Text | None = None
     date: Date | None = None
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
@@ -335,6 +510,7 @@ class ReportedDuration(Strict):
     of: Id | None = Field(
         default=None, description="id of the regimen, radiotherapy course or event whose length it gives; "
         "absent: the follow-up to the last contact")
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
@@ -344,6 +520,7 @@ class Outcome(Strict):
     status_as_worded: Text | None = None
     last_contact: Date
     durations: list[ReportedDuration] = []
+    notes: Notes | None = notes_field()
     locator: Locator
 
 
@@ -356,8 +533,9 @@ class Discrepancy(Strict):
     id: Id
     topic: Text
     statements: list[Statement] = Field(min_length=2)
-    note: Text | None = None
+    note: Text | None = Field(default=None, description="which statement the case file follows, and why")
     date: Date | None = Field(default=None, description="when the disputed fact happened, if known")
+    notes: Notes | None = notes_field()
 
 
 class Question(Strict):
@@ -367,6 +545,7 @@ class Question(Strict):
     decision_point: Date
     question: Text
     answer: Text | None = Field(default=None, description="what happened, revealed in the full report")
+    notes: Notes | None = notes_field()
     locator: Locator
 
 

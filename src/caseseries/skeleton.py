@@ -165,9 +165,17 @@ class _Writer:
                 description = None
             start = len(self.lines)
             self.line(f"{pad}{key}:", _join("" if required or top else "optional: delete it if not given", description))
+            header = len(self.lines)
             self.model(self.definitions[name], indent + 2, path)
             if not any(_is_live(line) for line in self.lines[start + 1:]):
-                self.lines[start] = self.lines[start].replace(f"{key}:", f"{key}: {{}}", 1)
+                if required or top:
+                    self.lines[start] = self.lines[start].replace(f"{key}:", f"{key}: {{}}", 1)
+                else:  # every field optional (source.dates): the block is a comment too, not a placeholder
+                    fields = self.lines[header:]
+                    del self.lines[start:]
+                    self.line(f"{pad}# {key}:", _join("optional: remove the `# ` here and on the fields used",
+                                                      description))
+                    self.lines += fields
         elif inner.get("type") == "array" and _ref_name(inner.get("items", {})):
             item = _ref_name(inner["items"])
             if len(path) == 1:
@@ -210,7 +218,7 @@ class _Writer:
         if column + 2 + len(comment) <= WIDTH:
             self.lines.append(f"{code.ljust(column)}# {comment}")
             return
-        first, *rest = textwrap.wrap(comment, max(40, WIDTH - column - 4))
+        first, *rest = textwrap.wrap(comment, max(40, WIDTH - column - 4), break_on_hyphens=False)
         self.lines.append(f"{code.ljust(column)}# {first}")
         self.lines += [" " * column + "#   " + chunk for chunk in rest]
 
