@@ -2,6 +2,8 @@
 # Both create the environment (.venv, from requirements.lock) when it is missing.
 
 SHELL := /bin/bash
+# A target whose recipe fails is deleted (a stamp half made is not made), except the outputs marked
+# .PRECIOUS below: their writes are atomic, so a failed or interrupted render leaves them as they were.
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := help
 
@@ -13,10 +15,11 @@ UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 KERNEL := caseseries
 NBVAL := --nbval-kernel-name $(KERNEL) -p no:cacheprovider
 
-CASE_IDS := $(notdir $(basename $(sort $(wildcard data/cases/*.yaml))))
+# Case files: every data/cases/*.yaml that is a file (a folder named x.yaml is not a case; `validate` says so).
+CASE_FILES := $(filter-out $(patsubst %/,%,$(wildcard data/cases/*.yaml/)),$(sort $(wildcard data/cases/*.yaml)))
+CASE_IDS := $(notdir $(basename $(CASE_FILES)))
 SRC_FILES := $(shell find src/caseseries -type f \( -name '*.py' -o -name '*.j2' -o -name '*.json' -o -name '*.yaml' \) | LC_ALL=C sort)
 CASE_REPORTS := $(foreach c,$(CASE_IDS),reports/cases/$(c).html)
-CASE_FILES := $(sort $(wildcard data/cases/*.yaml))
 DRUGS := data/reference/drugs.yaml
 NODE_STAMP := node_modules/.package-lock.json
 CASE_DECKS := $(foreach c,$(CASE_IDS),reports/slides/$(c).slides.html)
@@ -37,7 +40,17 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "caseseries (Python 3.11)" >/dev/null
 	touch $@
 
-reports: $(CASE_REPORTS) reports/series.html reports/index.html $(CASE_DECKS) ## render every case report, the series and the index (only what changed)
+reports: $(CASE_REPORTS) reports/series.html reports/index.html $(CASE_DECKS) ## render every case report, the series and the index (only what changed); remove reports of deleted cases
+	$(BIN)/caseseries prune
+
+# Never deleted by make, on an error or an interrupt (Ctrl-C, make -j): `caseseries` writes every output
+# atomically, so what is there is either the previous file or the new one, and the next `make reports`
+# repairs. Without this, .DELETE_ON_ERROR and the interrupt handling of GNU make would delete the kept
+# notebooks of both targets of a two-target rule (the notebook and its HTML), committed files included.
+.PRECIOUS: reports/cases/%.ipynb reports/cases/%.html reports/series%ipynb reports/series%html \
+	reports/index.html reports/slides/%.slides.html \
+	$(foreach c,$(CASE_IDS),reports/cases/$(c).ipynb reports/cases/$(c).html reports/slides/$(c).slides.html) \
+	reports/series.ipynb reports/series.html
 
 # One rule, two files: the kept notebook (checked by nbval) and its HTML.
 reports/cases/%.ipynb reports/cases/%.html: data/cases/%.yaml notebooks/case_report.ipynb $(SRC_FILES) $(STAMP)
@@ -52,7 +65,10 @@ reports/series%ipynb reports/series%html: $(CASE_FILES) data/cases $(DRUGS) note
 reports/index.html: $(CASE_REPORTS) reports/series.html data/cases $(SRC_FILES) $(STAMP)
 	$(BIN)/caseseries index
 
-test: $(STAMP) $(NODE_STAMP) ## run every check: unit tests, nbval on the kept reports, the templates
+# check-reports first: a kept report rendered from another template or version, or whose case file is gone,
+# is named in one line each (nbval would fail on it with pages of diffs, or pass against an old template).
+test: $(STAMP) $(NODE_STAMP) ## run every check: the kept reports are current, unit tests, nbval on them, the templates
+	$(BIN)/caseseries check-reports
 	$(BIN)/pytest tests -n 2 --durations=8
 	$(BIN)/pytest --nbval $(NBVAL) reports/cases reports/series.ipynb
 	$(BIN)/pytest --nbval-lax $(NBVAL) notebooks

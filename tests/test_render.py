@@ -2,20 +2,19 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import FIXTURE_CASES, ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
-
-XSS_CASE = (ROOT / "data/cases/bian2024-p1.yaml").read_text().replace(
-    "case_id: bian2024-p1", "case_id: xss").replace(
-    "label: Progression-free for more than 12 months", "label: \"<script>alert(1)</script>\"")
+LABEL = "label: Progression-free for more than 12 months"
+SOURCE = (FIXTURE_CASES / "fx-relative-axis.yaml").read_text()
+XSS_CASE = SOURCE.replace("case_id: fx-relative-axis", "case_id: xss").replace(
+    LABEL, "label: \"<script>alert(1)</script>\"")
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
+    assert LABEL in SOURCE and XSS_CASE.count("<script>") == 1  # the label to replace is still in the fixture
     root = tmp_path_factory.mktemp("project")
     (root / "data/cases").mkdir(parents=True)
     (root / "data/cases/xss.yaml").write_text(XSS_CASE)

@@ -1,40 +1,61 @@
 """The `caseseries` command line: list, validate, schema, new, table, render, series, teach, ...
 
-Bad input ends in a message and exit 1, never a traceback. Heavy imports happen
-inside the commands that need them so that `validate` answers quickly.
+Bad input ends in a message and exit 1, never a traceback: a case id on the command line
+must be a name (never a path), and an OS error (a file or folder that cannot be read or
+written) is one line. Ctrl-C (or SIGTERM, SIGHUP) ends every command with the one line
+`caseseries: interrupted` and exit 130 (143, 129), after the temporary folders and
+half-written files are removed. Heavy imports happen inside the commands that need them
+so that `validate` answers quickly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from .load import CaseFileError, case_paths, find_case, load_case, load_cases
+from . import interrupts
+from .paths import CaseIdError, check_case_id
+
+# Nothing heavy at module level: `main` handles Ctrl-C before the case model (pydantic) is imported.
 
 TABLES = ("timeline", "regimens", "radiotherapy", "markers", "imaging", "adverse-events", "metrics")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from .load import load_cases
+
     for case in load_cases():
         print(f"{case.case_id}  {case.title}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .load import case_paths
+
     paths = case_paths(args.paths)
+    if not args.paths:  # a folder named x.yaml in data/cases: not a case file, said once, by name
+        from .paths import not_case_files
+
+        paths = [p for p in paths if not p.is_dir()] + not_case_files()
     if not paths:
         print("caseseries validate: no case files found", file=sys.stderr)
         return 1
-    bad = 0
-    for path in paths:
-        try:
-            load_case(path)
-        except CaseFileError as exc:
-            bad += 1
-            for line in exc.errors:
-                print(line, file=sys.stderr)
-    if bad:
-        print(f"{bad} of {len(paths)} case files invalid", file=sys.stderr)
+    from .load import display_path, validate_files
+    from .selfcheck import build_problems
+
+    # Every file in one run; the drug reference's own errors once, under its own name.
+    result = validate_files(paths)
+    errors = dict(result.errors)
+    for path, case in result.cases.items():
+        if problems := build_problems(case, display_path(path)):
+            errors[path] = problems
+    for line in result.reference_errors + [line for p in result.paths for line in errors.get(p, [])]:
+        print(line, file=sys.stderr)
+    if errors or result.reference_errors:
+        if result.reference_errors:
+            print(f"{display_path(result.reference.path)} invalid", file=sys.stderr)
+        print(f"{len(errors)} of {len(paths)} case files invalid", file=sys.stderr)
         return 1
     print(f"{len(paths)} case files valid")
     print()
@@ -95,6 +116,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_table(args: argparse.Namespace) -> int:
     from . import tables
+    from .load import find_case
 
     case = find_case(args.case_id)
     frame = tables.table(case, args.name)
@@ -149,6 +171,7 @@ def cmd_slides(args: argparse.Namespace) -> int:
 
 def cmd_care(args: argparse.Namespace) -> int:
     from . import care, tables
+    from .load import find_case, load_cases
 
     cases = [find_case(c) for c in args.case_ids] if args.case_ids else load_cases()
     frame = care.care_matrix(cases) if args.matrix else care.series_care_table(cases)
@@ -185,6 +208,7 @@ def cmd_series(args: argparse.Namespace) -> int:
         return 1
     if args.table:
         from . import tables
+        from .load import find_case, load_cases
 
         cases = [find_case(c) for c in args.case_ids] if args.case_ids else load_cases()
         frame = series.series_table(cases, args.table, args.align_on)
@@ -203,6 +227,32 @@ def cmd_series(args: argparse.Namespace) -> int:
         print(f"caseseries: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {display_path(write_index())}", file=sys.stderr)
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Remove (--list: only list) the reports, decks and exports under reports/ whose case file is gone."""
+    from .render import RenderError, prune
+
+    try:
+        prune(list_only=args.list, out=sys.stderr)
+    except RenderError as exc:
+        print(f"caseseries prune: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_check_reports(args: argparse.Namespace) -> int:
+    """Fail, one line each, for kept reports to render again (template or version changed) and orphans."""
+    from .render import report_problems
+
+    problems = report_problems()
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} report(s) out of date: run `make reports` (it renders again and removes orphans), "
+              "review the diff in reports/ and commit it", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -284,19 +334,84 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="write reports/index.html: every case and the series, with links")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("prune", help="remove the reports, decks and exports under reports/ whose case file is gone "
+                                     "(make reports runs it), one line each")
+    p.add_argument("--list", action="store_true", help="only list them")
+    p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("check-reports", help="fail for kept reports rendered from another template or version, "
+                                             "and for reports whose case file is gone (make test runs it)")
+    p.set_defaults(func=cmd_check_reports)
     return parser
 
 
+def check_ids(args: argparse.Namespace) -> None:
+    """A case id on the command line is a name, never a path (CaseIdError)."""
+    if args.command == "new":  # `new` checks its id against the model, in its own words
+        return
+    ids = [getattr(args, "case_id", None)] + list(getattr(args, "case_ids", None) or [])
+    for case_id in ids:
+        if case_id is not None:
+            check_case_id(case_id)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    previous = interrupts.install()  # first: Ctrl-C from here on ends in one line
+    whole_process = argv is None and bool(previous)  # the console script, not a call from Python
     try:
-        return args.func(args)
-    except CaseFileError as exc:
-        for line in exc.errors:
-            print(line, file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        return 0
+        args = build_parser().parse_args(argv)
+        from .load import CaseFileError
+
+        try:
+            check_ids(args)
+            code = args.func(args)
+        except CaseFileError as exc:
+            for line in exc.errors:
+                print(line, file=sys.stderr)
+            code = 1
+        except CaseIdError as exc:
+            print(f"caseseries {args.command}: {exc}", file=sys.stderr)
+            code = 1
+        except BrokenPipeError:
+            code = 0
+        except OSError as exc:  # a file or folder that cannot be read or written: one line naming it
+            where = f": {exc.filename}" if exc.filename else ""
+            print(f"caseseries {args.command}: {exc.strerror or exc}{where}", file=sys.stderr)
+            code = 1
+        interrupts.check()  # an interrupt whose exception was lost on the way still ends the command
+        return code
+    except KeyboardInterrupt as exc:
+        if previous:
+            interrupts.ignore()
+        return _interrupted(128 + getattr(exc, "signum", 2), whole_process)
+    finally:
+        interrupts.restore(previous, process_ends=argv is None)
+
+
+def _interrupted(code: int, whole_process: bool) -> int:
+    """Say so in one line. As the process itself, end here, once the kernels are stopped and the temporary
+    folders removed: what papermill's worker thread or the kernel client would print while Python shuts down
+    (pending tasks, closed sockets) is noise after an interrupt."""
+    if whole_process:
+        import logging
+        import warnings
+
+        logging.disable(logging.CRITICAL)
+        warnings.simplefilter("ignore")
+        if "caseseries.render" in sys.modules:
+            from .render import remove_stale_temp, stop_kernels
+
+            stop_kernels()
+            remove_stale_temp(own=True)
+    print(interrupts.MESSAGE, file=sys.stderr, flush=True)
+    if whole_process:
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":
