@@ -1,13 +1,14 @@
 """The kept notebooks are the expected outputs: nbval fails for a case whose file changed."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CASE = "toripalimab-iiic2p"
+from conftest import copy_fixture_project, run_cli
+
+CASE = "fx-cervix-calendar"
+BEFORE, AFTER = "value: 9.0", "value: 47.3"  # SCCA two weeks before the surgery
 
 
 def nbval(root: Path) -> subprocess.CompletedProcess:
@@ -18,15 +19,15 @@ def nbval(root: Path) -> subprocess.CompletedProcess:
 
 
 def test_nbval_fails_until_a_changed_case_is_re_rendered(tmp_path):
-    (tmp_path / "reports/cases").mkdir(parents=True)
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    shutil.copy(ROOT / "reports/cases" / f"{CASE}.ipynb", tmp_path / "reports/cases")
-    assert nbval(tmp_path).returncode == 0
+    project = copy_fixture_project(tmp_path)
+    rendered = run_cli("render", CASE, root=project)
+    assert rendered.returncode == 0, rendered.stderr
+    assert nbval(project).returncode == 0
 
-    case_file = tmp_path / "data/cases" / f"{CASE}.yaml"
+    case_file = project / "data/cases" / f"{CASE}.yaml"
     text = case_file.read_text()
-    assert "value: 61.10" in text
-    case_file.write_text(text.replace("value: 61.10", "value: 16.10", 1))
-    out = nbval(tmp_path)
+    assert text.count(BEFORE) == 1
+    case_file.write_text(text.replace(BEFORE, AFTER))
+    out = nbval(project)
     assert out.returncode == 1
-    assert "16.1" in out.stdout
+    assert "47.3" in out.stdout
