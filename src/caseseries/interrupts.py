@@ -7,7 +7,8 @@ files are removed; later signals are ignored so that this clean-up is not cut sh
 sends Ctrl-C to every job; an impatient user presses it twice).
 
 An exception raised by a signal handler is lost when Python happens to be running a finaliser
-or a weakref callback at that moment ("Exception ignored in ..."). So the signal is also
+or a weakref callback at that moment (Python would print "Exception ignored in ..."; the
+unraisable hook keeps that quiet for Interrupted). So the signal is also
 recorded, and long waits (render.in_worker) and the end of every command call :func:`check`,
 which raises it again: an interrupt is never lost.
 
@@ -17,6 +18,7 @@ Only the standard library is imported here: no module of the package.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -57,11 +59,18 @@ def check() -> None:
         raise Interrupted(_requested[0])
 
 
+def _unraisable(info, default=sys.unraisablehook) -> None:
+    """An Interrupted lost in a finaliser is recorded already (check() raises it again): print nothing."""
+    if not isinstance(info.exc_value, Interrupted):
+        default(info)
+
+
 def install() -> dict:
     """Handle the signals (main thread only); return the handlers it replaced, for :func:`restore`."""
     if threading.current_thread() is not threading.main_thread():
         return {}
     _requested.clear()
+    sys.unraisablehook = _unraisable
     return {sig: signal.signal(sig, handler) for sig in SIGNALS}
 
 
