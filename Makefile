@@ -24,7 +24,7 @@ DRUGS := data/reference/drugs.yaml
 NODE_STAMP := node_modules/.package-lock.json
 CASE_DECKS := $(foreach c,$(CASE_IDS),reports/slides/$(c).slides.html)
 
-.PHONY: help reports test lab clean distclean lock slides teach bench schema
+.PHONY: help reports test lab clean distclean lock slides teach bench schema snakemake exports
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_.%/-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -79,6 +79,14 @@ test: $(STAMP) $(NODE_STAMP) ## run every check: the kept reports are current, u
 schema: $(STAMP) ## rewrite data/case.schema.json from the case model (after a change to model.py)
 	$(BIN)/caseseries schema --out data/case.schema.json
 
+# The same graph as `make reports`, run by Snakemake (workflow/Snakefile; docs/scaling.md): the same commands,
+# inputs and outputs, so the same files, byte for byte (tests/test_workflow.py). On a cluster:
+# make snakemake SNAKEMAKE_ARGS='--profile workflow/profiles/slurm'.
+CORES ?= 2
+SNAKEMAKE_ARGS ?=
+snakemake: $(STAMP) $(NODE_STAMP) ## make reports through Snakemake (CORES=2; SNAKEMAKE_ARGS='--profile workflow/profiles/slurm')
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+
 BENCH_RUNS ?= 3
 bench: $(STAMP) ## time what users wait for against its floor (bench/README.md); median of BENCH_RUNS runs
 	$(BIN)/python bench/run.py --runs $(BENCH_RUNS)
@@ -91,9 +99,38 @@ $(NODE_STAMP): package.json package-lock.json
 
 slides: $(CASE_DECKS) ## a reveal.js deck per case in reports/slides (opens offline)
 
+# reveal.js is copied next to the decks once, before any deck: decks made side by side (make -j) would
+# otherwise each copy it through the same staging folder. Order-only: `caseseries slides` itself copies it
+# again when node_modules holds another version.
+REVEAL := reports/slides/reveal.js/package.json
+$(REVEAL): | $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -c 'from pathlib import Path; from caseseries.slides import install_reveal; install_reveal(Path("reports/slides"), Path.cwd())'
+
 # A deck is made from the kept notebook, without running it again; reveal.js is copied next to it.
-reports/slides/%.slides.html: reports/cases/%.ipynb $(SRC_FILES) $(STAMP) $(NODE_STAMP)
+reports/slides/%.slides.html: reports/cases/%.ipynb $(SRC_FILES) $(STAMP) $(NODE_STAMP) | $(REVEAL)
 	$(BIN)/caseseries slides $*
+
+# Exports (docs/exports.md): a FHIR R4B bundle, cBioPortal timeline files and a Phenopacket per case, each
+# made again only when its case file, the drug reference or src/ changed. A case's cBioPortal files vary
+# in number (one per event type it has), so a hidden stamp stands for them. Written atomically, like the
+# reports: never deleted by make on an error or an interrupt.
+EXPORTS := $(foreach c,$(CASE_IDS),reports/exports/fhir/$(c).fhir.json reports/exports/phenopacket/$(c).phenopacket.json \
+	reports/exports/cbioportal/.$(c).done)
+.PRECIOUS: reports/exports/fhir/%.fhir.json reports/exports/phenopacket/%.phenopacket.json \
+	$(filter-out %.done,$(EXPORTS))
+
+exports: $(EXPORTS) ## export every case to reports/exports/{fhir,cbioportal,phenopacket} (only what changed)
+	$(BIN)/caseseries index
+
+reports/exports/fhir/%.fhir.json: data/cases/%.yaml $(DRUGS) $(SRC_FILES) $(STAMP)
+	$(BIN)/caseseries export $* --to fhir --out reports/exports/fhir
+
+reports/exports/phenopacket/%.phenopacket.json: data/cases/%.yaml $(DRUGS) $(SRC_FILES) $(STAMP)
+	$(BIN)/caseseries export $* --to phenopacket --out reports/exports/phenopacket
+
+reports/exports/cbioportal/.%.done: data/cases/%.yaml $(DRUGS) $(SRC_FILES) $(STAMP)
+	$(BIN)/caseseries export $* --to cbioportal --out reports/exports/cbioportal
+	touch $@
 
 teach: $(STAMP) $(NODE_STAMP) ## the teaching view as of a date: make teach CASE=<id> AS_OF=<date>
 	@if [ -z "$(CASE)" ] || [ -z "$(AS_OF)" ]; then \
@@ -103,8 +140,12 @@ teach: $(STAMP) $(NODE_STAMP) ## the teaching view as of a date: make teach CASE
 # Jupyter refuses to run as root unless told; the machines here run as root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-lab: $(STAMP) ## JupyterLab with the project kernel, opened on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+# At the project root (notebooks/, reports/ and data/ in the file browser), opened on the explore notebook;
+# new notebooks get the project kernel.
+LAB_URL ?= /lab/tree/notebooks/explore.ipynb
+lab: $(STAMP) ## JupyterLab at the project root with the project kernel, opened on notebooks/explore.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --MappingKernelManager.default_kernel_name=$(KERNEL) \
+	  --LabApp.default_url=$(LAB_URL) $(LAB_ARGS)
 
 lock: ## re-pin requirements.lock from pyproject.toml, and environment.yml with it
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header --quiet -o requirements.lock

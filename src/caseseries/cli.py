@@ -256,6 +256,21 @@ def cmd_check_reports(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write cases as FHIR R4B bundles, cBioPortal timeline files or Phenopackets into --out."""
+    from pathlib import Path
+
+    from .exports import write_exports
+    from .load import display_path
+
+    if bool(args.case_ids) == bool(args.all):
+        print("caseseries export: name one or more CASE_IDs, or --all", file=sys.stderr)
+        return 1
+    written = write_exports([] if args.all else args.case_ids, args.to, Path(args.out))
+    print(f"wrote {len(written)} {args.to} file(s) to {display_path(Path(args.out))}", file=sys.stderr)
+    return 0
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from .index import write_index
     from .load import display_path
@@ -331,6 +346,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "kinetics, marker-notes, drugs")
     p.add_argument("--format", choices=("csv", "markdown"), default="csv")
     p.set_defaults(func=cmd_series)
+
+    p = sub.add_parser("export", help="write cases as FHIR R4B bundles (mCODE model), cBioPortal timeline files "
+                                      "or GA4GH Phenopackets v2 into --out (docs/exports.md)")
+    p.add_argument("case_ids", nargs="*", metavar="CASE_ID")
+    p.add_argument("--all", action="store_true", help="every case of data/cases")
+    p.add_argument("--to", required=True, choices=("fhir", "cbioportal", "phenopacket"))
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into, e.g. reports/exports/fhir")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("index", help="write reports/index.html: every case and the series, with links")
     p.set_defaults(func=cmd_index)

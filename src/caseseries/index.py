@@ -34,6 +34,21 @@ def _link(href: str, text: str, exists: bool) -> str:
     return f'{html.escape(text)} <span class="missing">(not rendered yet: run <code>make reports</code>)</span>'
 
 
+def _exports(case_id: str, reports_dir: Path) -> str:
+    """Links to the case's exports (make exports) that exist: FHIR bundle, cBioPortal timeline files, Phenopacket."""
+    links = []
+    for label, pattern in (("FHIR R4B bundle", f"exports/fhir/{case_id}.fhir.json"),
+                           ("Phenopacket v2", f"exports/phenopacket/{case_id}.phenopacket.json")):
+        if (reports_dir / pattern).exists():
+            links.append(_link(pattern, label, True))
+    timeline_files = sorted((reports_dir / "exports" / "cbioportal").glob(f"{case_id}.data_timeline_*.txt"))
+    if timeline_files:
+        links.append("cBioPortal timeline: " + ", ".join(
+            _link(f"exports/cbioportal/{p.name}", p.name.split(".data_timeline_")[1].removesuffix(".txt"), True)
+            for p in timeline_files))
+    return f'<p class="summary">Exports: {" · ".join(links)}</p>' if links else ""
+
+
 def index_html(cases: list[Case], reports_dir: Path) -> str:
     """The page for these cases; links are relative to reports/ so that the folder can move."""
     series = _link("series.html", "Case series: comparison table, swimmer plot, marker kinetics",
@@ -43,7 +58,7 @@ def index_html(cases: list[Case], reports_dir: Path) -> str:
         href = f"cases/{case.case_id}.html"
         items.append(f'<li>{_link(href, case.title, (reports_dir / href).exists())} '
                      f'<span class="id">{html.escape(case.case_id)}</span>'
-                     f'<p class="summary">{html.escape(case_summary(case))}</p></li>')
+                     f'<p class="summary">{html.escape(case_summary(case))}</p>{_exports(case.case_id, reports_dir)}</li>')
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<title>caseseries: reports</title>\n"

@@ -1,0 +1,114 @@
+"""The Python API (api.py, plot.py): typed tidy frames built on tables.py, dates read through the timeline."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import FIXTURE, ROOT, run_cli
+from caseseries import tables
+from caseseries.dates import DAYS_PER_MONTH
+from caseseries.timeline import timeline
+
+
+def test_readme_example_runs(cases):
+    """The five lines of README "Exploring in JupyterLab", on a fixture case."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Exploring in JupyterLab", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len(code.strip().splitlines()) == 5
+    code = re.sub(r'cs\.case\("[^"]+"\)', 'cs.case("fx-cervix-calendar")', code)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own example
+    assert list(scope["markers"]["case_id"].unique()) == ["fx-cervix-calendar"]
+    assert type(scope["fig"]).__name__ == "Figure" and scope["fig"].data
+
+
+def test_api_names_load_lazily_and_complete():
+    out = subprocess.run([sys.executable, "-c", "import caseseries as cs, sys; assert 'markers' in dir(cs);"
+                          "assert 'pandas' not in sys.modules; cs.markers; assert 'pandas' in sys.modules"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_marker_frame_is_typed_and_dated_through_the_timeline(cases):
+    import caseseries as cs
+
+    case = cases["fx-cervix-calendar"]
+    frame = cs.markers(case)
+    assert str(frame["earliest"].dtype) == "datetime64[ns]" and str(frame["latest"].dtype) == "datetime64[ns]"
+    assert isinstance(frame["precision"].dtype, pd.CategoricalDtype)
+    assert frame["value"].dtype == "float64" and frame["upper_limit"].dtype == "float64"
+    # the same rows, in the same order, as the table the report and `caseseries table` show
+    table = tables.marker_table(case)
+    pd.testing.assert_frame_equal(frame[["date", "unit", "locator"]], table[["date", "unit", "locator"]])
+    tl = timeline(case)
+    expected = sorted(
+        (tl.at(("markers", i, "date")) for i in range(len(case.markers))), key=lambda w: tl.order_key(w))
+    assert list(frame["earliest"].dt.date) == [w.earliest_date for w in expected]
+    assert list(frame["latest"].dt.date) == [w.latest_date for w in expected]
+    assert list(frame["precision"].astype(str)) == [w.precision for w in expected]
+    assert list(frame["stated"]) == [w.stated for w in expected]
+
+
+def test_relative_axis_gives_months_from_the_anchor(cases):
+    import caseseries as cs
+
+    case = cases["fx-relative-axis"]
+    events = cs.events(case)
+    assert events["earliest"].dtype == "float64"
+    tl = timeline(case)
+    for row in events.itertuples():
+        e = next((e for e in tl.entries if e.field == "events" and e.item.id == row.id), None)
+        if e is None:  # not placed: no interval
+            assert pd.isna(row.earliest) and pd.isna(row.latest)
+        elif e.start.earliest not in (float("inf"), float("-inf")):
+            assert row.earliest == pytest.approx(e.start.earliest / DAYS_PER_MONTH)
+    follow = events[events["id"] == "last-known-progression-free"].iloc[0]
+    assert pd.isna(follow["latest"]) and follow["quote"] == "progression-free for more than 12 months"
+
+
+def test_frames_over_several_cases(cases):
+    import caseseries as cs
+
+    ids = cases.ids
+    for name in cs.FRAMES:
+        frame = cs.frame(name, ids)
+        assert set(frame["case_id"]) <= set(ids), name
+    markers = cs.markers(ids)  # a calendar and a relative-axis case: months in their own columns
+    assert str(markers["earliest"].dtype) == "datetime64[ns]" and markers["earliest_months"].dtype == "float64"
+    relative = markers[markers["case_id"] == "fx-relative-axis"]
+    assert relative["earliest"].isna().all() and relative["earliest_months"].notna().all()
+    agents = cs.agents(ids)
+    assert agents["dose"].dtype == "float64" and {"drug_class", "group", "unit"} <= set(agents.columns)
+    assert len(cs.comparison(ids)) == len(ids) and list(cs.cases()["case_id"]) == ids
+
+
+def test_plot_static_by_default_interactive_on_request(cases):
+    import caseseries as cs
+    from matplotlib.figure import Figure
+
+    case = cases["fx-cervix-calendar"]
+    assert isinstance(cs.plot.timeline(case), Figure)
+    fig = cs.plot.markers(case, "SCCA", interactive=True)
+    hovers = [t for trace in fig.data for t in (trace.text or ())]
+    assert hovers and all("date precision:" in t and "source:" in t for t in hovers)
+    timeline_fig = cs.plot.timeline(cases["fx-relative-axis"], interactive=True)
+    assert any("“progression-free for more than 12 months”" in t for tr in timeline_fig.data for t in (tr.text or ()))
+
+
+def test_cli_table_is_the_api_table(cases):
+    """One way to get a table: `caseseries table` prints the rows and columns the API frame is built on."""
+    import caseseries as cs
+
+    out = run_cli("table", "fx-cervix-calendar", "markers", root=FIXTURE)
+    assert out.returncode == 0, out.stderr
+    printed = pd.read_csv(__import__("io").StringIO(out.stdout))
+    frame = cs.markers("fx-cervix-calendar")
+    assert list(printed.columns) == [c for c in tables.MARKER_COLUMNS]
+    assert list(printed["locator"]) == list(frame["locator"])
+    assert set(tables.MARKER_COLUMNS) <= set(frame.columns)

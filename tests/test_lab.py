@@ -1,0 +1,216 @@
+"""JupyterLab as a person uses it: the explore notebook run in a real browser.
+
+Starts ``jupyter lab`` from the project environment on a free local port with a token,
+in a copy of the fixture project (CASESERIES_ROOT), drives Debian's headless Chromium over
+the DevTools protocol (the helper of test_browser.py), opens notebooks/explore.ipynb,
+runs all cells with the project kernel through the Run menu, and checks: no error
+output, the interactive (plotly) figures are there and hovering a mark shows its source
+quote, and reports/ is listed in the file browser. The server is stopped by the test.
+Skipped, with the reason, where Chromium is missing (.ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, copy_fixture_project
+import test_browser
+from test_browser import CHROMIUM, Browser
+
+CASE = "fx-relative-axis"  # its follow-up event quotes the source: "progression-free for more than 12 months"
+QUOTE = "progression-free for more than 12 months"
+SCREENSHOT = Path(os.environ.get("CASESERIES_LAB_SCREENSHOT", "/work/notes/lab/explore-hover.png"))
+JUPYTER = Path(sys.executable).with_name("jupyter")
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (/usr/bin/chromium; .ci/run installs Debian's "
+                       "chromium package): the JupyterLab test needs one"),
+    pytest.mark.skipif(not JUPYTER.is_file(), reason=f"no jupyter next to {sys.executable}"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a copy of the fixture project, with explore.ipynb set to CASE and no outputs."""
+    import nbformat
+
+    root = copy_fixture_project(tmp_path_factory.mktemp("project"))
+    (root / "reports" / "cases").mkdir(parents=True)
+    path = root / "notebooks" / "explore.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace("case_id = None", f'case_id = "{CASE}"')
+    nbformat.write(nb, path)
+    port, token = free_port(), secrets.token_hex(16)
+    home = tmp_path_factory.mktemp("home")
+    env = {**os.environ, "CASESERIES_ROOT": str(root), "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings")}
+    args = [str(JUPYTER), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--MappingKernelManager.default_kernel_name=caseseries",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.getuid() == 0:
+        args.append("--allow-root")
+    log = open(home / "lab.log", "w")
+    proc = subprocess.Popen(args, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"jupyter lab did not start: {(home / 'lab.log').read_text()[-2000:]}")
+                time.sleep(0.3)
+        yield base, token, root
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started (its own session)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+    assert proc.returncode is not None
+
+
+class LabBrowser(Browser):
+    """The test_browser helper with the network on (the lab is served from 127.0.0.1)."""
+
+    def __init__(self, tmp: Path):
+        flags = test_browser.FLAGS  # every host name still resolves to nothing; 127.0.0.1 is reachable
+        test_browser.FLAGS = [f + ", EXCLUDE 127.0.0.1" if f.startswith("--host-resolver-rules=") else f for f in flags]
+        try:
+            super().__init__(tmp)
+        finally:
+            test_browser.FLAGS = flags
+        self.call("Network.emulateNetworkConditions", offline=False, latency=0, downloadThroughput=-1,
+                  uploadThroughput=-1)
+        self.call("Emulation.setDeviceMetricsOverride", width=1400, height=1000, deviceScaleFactor=1, mobile=False)
+
+    def goto(self, url: str) -> None:
+        self.events.clear()
+        self.call("Page.navigate", url=url)
+        self.wait_for("Page.loadEventFired", timeout=60)
+
+    def until(self, expression: str, timeout: float = 60, what: str = ""):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.25)
+        shot = Path(os.environ.get("TMPDIR", "/tmp")) / "lab-timeout.png"
+        self.screenshot(shot)
+        text = self.evaluate("document.body ? document.body.innerText.slice(0, 1500) : ''")
+        raise TimeoutError(f"{what or expression} (screenshot: {shot}; page: {text!r}; errors: {self.errors()[:5]})")
+
+    def mouse(self, x: float, y: float, kind: str = "mouseMoved") -> None:
+        self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left" if kind != "mouseMoved" else "none",
+                  clickCount=1 if kind != "mouseMoved" else 0)
+
+    def click(self, box: dict) -> None:
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.mouse(x, y)
+        self.mouse(x, y, "mousePressed")
+        self.mouse(x, y, "mouseReleased")
+
+
+def box_of(selector: str, text: str | None = None) -> str:
+    """JS: the bounding box of the first visible element matching selector (and whose text is ``text``)."""
+    match = f"&& e.textContent.trim() === {json.dumps(text)}" if text is not None else ""
+    return f"""(() => {{
+      const e = Array.from(document.querySelectorAll({json.dumps(selector)}))
+        .find(e => e.getBoundingClientRect().width > 0 {match});
+      if (!e) return null;
+      const r = e.getBoundingClientRect();
+      return {{x: r.x, y: r.y, width: r.width, height: r.height}};
+    }})()"""
+
+
+def test_explore_notebook_runs_in_jupyterlab_with_hover_and_reports(lab, tmp_path):
+    base, token, root = lab
+    browser = LabBrowser(tmp_path)
+    try:
+        browser.goto(f"{base}/lab/tree/notebooks/explore.ipynb?token={token}")
+        browser.until("document.querySelectorAll('.jp-Notebook .jp-Cell').length > 5", what="the notebook opens")
+        browser.until("""(() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator,'
+                         + ' .jp-KernelStatus'); return !!document.querySelector('.jp-Toolbar-kernelName')
+                         && document.querySelector('.jp-Toolbar-kernelName').textContent.includes('caseseries'); })()""",
+                      what="the project kernel is chosen")
+        # Run > Run All Cells, with the mouse
+        browser.click(browser.until(box_of(".lm-MenuBar-itemLabel", "Run"), what="the Run menu"))
+        browser.click(browser.until(box_of(".lm-Menu-itemLabel", "Run All Cells"), what="Run All Cells"))
+        n_code = browser.evaluate("document.querySelectorAll('.jp-Notebook .jp-CodeCell').length")
+        done = f"""(() => {{
+          const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
+                                     p => p.textContent.trim());
+          return prompts.length === {n_code} && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
+        }})()"""
+        browser.until(done, timeout=180, what="every cell ran")
+        errors = browser.evaluate("""Array.from(document.querySelectorAll(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'), e => e.textContent)""")
+        assert errors == []
+        # the interactive figures: plotly, drawn by JupyterLab's own renderer
+        plots = browser.until("document.querySelectorAll('.js-plotly-plot').length", what="plotly figures")
+        assert plots >= 2
+        # hover every mark of the timeline until one shows its source quote
+        points = browser.evaluate("""(() => {
+          const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+          const out = [];
+          plots.forEach((p, i) => p.querySelectorAll('.scatterlayer .points path').forEach((_, j) => out.push([i, j])));
+          return out;
+        })()""")
+        assert points, "no marks in the figures"
+        shown = ""
+        for i, j in points:
+            box = browser.evaluate(f"""(() => {{
+              const p = document.querySelectorAll('.js-plotly-plot')[{i}];
+              const e = p.querySelectorAll('.scatterlayer .points path')[{j}];
+              e.scrollIntoView({{block: 'center'}});
+              const r = e.getBoundingClientRect();
+              return {{x: r.x, y: r.y, width: r.width, height: r.height}};
+            }})()""")
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            browser.mouse(x + 40, y + 40)
+            browser.mouse(x, y)
+            time.sleep(0.4)
+            shown = browser.evaluate("Array.from(document.querySelectorAll('.hoverlayer'), h => h.textContent).join(' ')")
+            if QUOTE in shown:
+                break
+        assert QUOTE in shown, shown
+        assert "date precision" in shown and "source: “" in shown, shown
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shot = browser.screenshot(SCREENSHOT)
+        assert len(shot) > 20_000
+        # the file browser at the project root lists reports/, data/ and notebooks/
+        browser.click(browser.until(box_of(".jp-BreadCrumbs-home"), what="the file browser's home"))
+        listed = browser.until("""(() => { const names = Array.from(document.querySelectorAll(
+            '.jp-DirListing-item .jp-DirListing-itemText'), e => e.textContent.trim());
+            return names.includes('reports') ? names : null; })()""", what="reports/ in the file browser")
+        assert {"reports", "data", "notebooks"} <= set(listed)
+    finally:
+        browser.close()
