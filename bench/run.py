@@ -132,6 +132,54 @@ def row_noop(runs: int, copy: Path) -> Row:
     return absolute_row("no-op `make reports` (everything up to date)", fig, 1, "< 1 s")
 
 
+def workflow_copy(n: int) -> Path:
+    """A scratch copy of the project whose data/cases holds n synthetic cases (seed SEED), no rendered reports."""
+    from caseseries.synth import write_cases
+
+    copy = scratch.copy_project(with_venv=True, prefix=f"caseseries-bench-workflow-{n}-")
+    for case in (copy / "data" / "cases").glob("*.yaml"):
+        case.unlink()
+    write_cases(copy / "data" / "cases", n, SEED)
+    scratch.clean_reports(copy)
+    return copy
+
+
+def row_snakemake(runs: int, n: int = 200) -> Row:
+    """Snakemake (workflow/Snakefile, --cores 2) against `make -j2 reports` on the same n synthetic cases, from clean."""
+    copy = workflow_copy(n)
+    env = {"CASESERIES_ROOT": str(copy), "PYTHONPATH": str(copy / "src")}
+    snakemake = [str(copy / ".venv" / "bin" / "snakemake"), "reports", "--cores", "2", "--quiet"]
+    make = scratch.make_args(copy) + ["-o", "node_modules/.package-lock.json", "-j2", "reports"]
+    try:
+        by_make, by_snakemake = [], []
+        for _ in range(runs):
+            for args, times in ((make, by_make), (snakemake, by_snakemake)):
+                scratch.clean_reports(copy)
+                shutil.rmtree(copy / ".snakemake", ignore_errors=True)
+                times.append(run(args, copy, env, timeout=7200)[0])
+    finally:
+        scratch.remove(copy)
+    return ratio_row(f"Snakemake `--cores 2` from clean ({n} synthetic cases + series + index + decks)",
+                     Timing(by_snakemake), Timing(by_make), f"`make -j2 reports`, same {n} cases", 1.1, "≤ 1.1×")
+
+
+def row_plan(runs: int, n: int = 10_000) -> Row:
+    """The time Snakemake takes to plan n cases (dry run, nothing rendered), beside `make -n reports`."""
+    copy = workflow_copy(n)
+    env = {"CASESERIES_ROOT": str(copy), "PYTHONPATH": str(copy / "src")}
+    try:
+        fig = time_command([str(copy / ".venv" / "bin" / "snakemake"), "-n", "reports", "--cores", "2", "--quiet"],
+                           copy, runs, env)
+        make = time_command(scratch.make_args(copy) + ["-o", "node_modules/.package-lock.json", "-n", "reports"],
+                            copy, runs, env)
+    finally:
+        scratch.remove(copy)
+    row = absolute_row(f"Snakemake plans {n:,} synthetic cases (`snakemake -n`, every report to render)", fig, 30,
+                       "< 30 s")
+    row.notes.append(f"`make -n reports` on the same {n:,} cases: {seconds(make.median)}")
+    return row
+
+
 def rows_series(runs: int, base: Path) -> list[Row]:
     from caseseries import render
 
@@ -190,7 +238,7 @@ def row_test(runs: int, copy: Path) -> Row:
 
 # ---------------------------------------------------------------- main
 
-ROWS = ("setup", "validate", "load", "render", "reports", "noop", "series", "test")
+ROWS = ("setup", "validate", "load", "render", "reports", "noop", "snakemake", "plan", "series", "test")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         attempt("render", lambda: row_render(args.runs, copy))
         attempt("reports", lambda: row_reports(args.runs, copy))
         attempt("noop", lambda: row_noop(args.quick_runs, copy))
+        attempt("snakemake", lambda: row_snakemake(args.runs))
+        attempt("plan", lambda: row_plan(args.runs))
         attempt("series", lambda: rows_series(args.runs, base))
         attempt("test", lambda: row_test(args.runs, copy))
     finally:

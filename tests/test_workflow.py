@@ -1,0 +1,140 @@
+"""The Snakemake workflow (workflow/Snakefile) is the graph of `make reports`: from the same inputs both
+make the same set of files under reports/, byte for byte, locally and through the cluster path (issue 18).
+
+End to end, in copies of the checkout (files as in tests/test_new_case.py: tracked and untracked but
+not ignored, with the checkout's .venv and node_modules linked) whose data/cases holds two synthetic
+cases instead of the published ones, and whose kept reports are removed, so that every render runs.
+Each copy runs its own package code (PYTHONPATH=<copy>/src), so a copy is what it renders from.
+
+- `make -j2 reports` in one copy is the reference (once per test process).
+- `snakemake --cores 2` in another gives the same files; a second run has nothing to do; a failed
+  render leaves the kept notebook as it was (update(): Snakemake neither deletes it before the job
+  nor after the failure, as .PRECIOUS does for make).
+- `snakemake --profile workflow/profiles/cluster-local`: the generic cluster executor submits the job
+  scripts a scheduler would receive, renders grouped two per job, through a local submit script.
+About 40-60 s each on 2 cores; deselect with `-m "not e2e"`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+NESTED = "CASESERIES_E2E_NESTED"
+SEED, N = 7, 2
+MAKE = ["make", "--no-print-directory", "-o", ".venv/.installed", "-o", "node_modules/.package-lock.json"]
+SNAKEMAKE = str(ROOT / ".venv" / "bin" / "snakemake")
+# Kept reports committed in the checkout: removed in the copies, whose cases are synthetic.
+KEPT = ("reports/cases", "reports/series.ipynb", "reports/series.html", "reports/index.html", "reports/slides",
+        "reports/teaching", "reports/exports")
+
+
+def run(args, root: Path, timeout: int = 240) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SNAKEMAKE_PROFILE", "PYTHONPATH")}
+    env.update({"CASESERIES_ROOT": str(root), NESTED: "1", "PYTHONPATH": str(root / "src")})
+    return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def checkout_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        pytest.skip(f"not a git checkout: {out.stderr.strip()}")
+    return [f for f in out.stdout.split("\0") if f]
+
+
+def project(dest: Path) -> Path:
+    """A copy of the checkout with N synthetic cases (seed SEED) and no rendered reports."""
+    if os.environ.get(NESTED):
+        pytest.skip("nested inside an end-to-end test")
+    for needed, why in ((ROOT / ".venv" / ".installed", "the environment (.venv): run `make .venv`"),
+                        (ROOT / "node_modules" / ".package-lock.json", "reveal.js (node_modules): run `npm ci`"),
+                        (Path(SNAKEMAKE), "snakemake in .venv (requirements.lock)")):
+        if not needed.exists():
+            pytest.skip(f"needs {why}")
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    for name in checkout_files():
+        source = ROOT / name
+        if source.is_file() and not source.is_symlink():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    (dest / ".venv").symlink_to(ROOT / ".venv")
+    (dest / "node_modules").symlink_to(ROOT / "node_modules")
+    for name in KEPT:
+        path = dest / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    for case in (dest / "data" / "cases").glob("*.yaml"):
+        case.unlink()
+    synth = run([str(ROOT / ".venv" / "bin" / "caseseries"), "synth", str(N), "--seed", str(SEED), "--out",
+                 str(dest / "synth")], dest)
+    assert synth.returncode == 0, synth.stderr
+    for case in sorted((dest / "synth").glob("*.yaml")):
+        shutil.move(case, dest / "data" / "cases" / case.name)
+    shutil.rmtree(dest / "synth")
+    return dest
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    """Every file under reports/, by path, with its bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "reports").rglob("*")) if p.is_file()}
+
+
+def same(made: dict[str, bytes], reference: dict[str, bytes]) -> None:
+    assert sorted(made) == sorted(reference), "the two graphs made different sets of files"
+    differ = [name for name in reference if made[name] != reference[name]]
+    assert not differ, f"not byte-identical to make's: {differ}"
+
+
+@pytest.fixture(scope="module")
+def by_make(tmp_path_factory) -> dict[str, bytes]:
+    root = project(tmp_path_factory.mktemp("make"))
+    out = run(MAKE + ["-j2", "reports"], root)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    made = outputs(root)
+    cases = sorted(p.stem for p in (root / "data" / "cases").glob("*.yaml"))
+    assert len(cases) == N
+    for case in cases:  # the reference holds what it should, or the comparison says little
+        for name in (f"reports/cases/{case}.ipynb", f"reports/cases/{case}.html", f"reports/slides/{case}.slides.html"):
+            assert name in made
+    assert {"reports/series.ipynb", "reports/series.html", "reports/index.html"} <= set(made)
+    return made
+
+
+def test_snakemake_makes_what_make_makes(tmp_path, by_make):
+    root = project(tmp_path)
+    out = run([SNAKEMAKE, "--cores", "2"], root)
+    assert out.returncode == 0, out.stderr[-3000:]
+    same(outputs(root), by_make)
+
+    again = run([SNAKEMAKE, "--cores", "2", "-n"], root)
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr, again.stderr[-2000:]
+
+    # A render that fails leaves the kept notebook and its HTML as they were (and the next run repairs).
+    case = sorted((root / "data" / "cases").glob("*.yaml"))[0]
+    notebook = root / "reports" / "cases" / f"{case.stem}.ipynb"
+    before = notebook.read_bytes(), notebook.with_suffix(".html").read_bytes()
+    case.write_text(case.read_text(encoding="utf-8") + "\nnot a field: [\n", encoding="utf-8")
+    broken = run([SNAKEMAKE, "--cores", "1", "reports/cases/" + notebook.name], root)
+    assert broken.returncode != 0
+    assert (notebook.read_bytes(), notebook.with_suffix(".html").read_bytes()) == before
+
+
+def test_cluster_path_makes_what_make_makes(tmp_path, by_make):
+    """The generic cluster executor with workflow/profiles/cluster-local: job scripts, grouped renders."""
+    root = project(tmp_path)
+    out = run([SNAKEMAKE, "--profile", "workflow/profiles/cluster-local"], root)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-3000:]
+    assert "Submitted group job" in log, "the renders were not grouped into one submission"
+    assert "with external jobid" in log
+    same(outputs(root), by_make)
