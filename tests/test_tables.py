@@ -101,7 +101,7 @@ def test_relative_case_timeline_counts_from_its_anchor(cases):
     t = tables.timeline_table(cases["fx-relative-axis"])
     dates = list(t.when)
     anchor = t[t.precision == "anchor"]
-    assert list(anchor.label) == ["Local radiotherapy combined with immunotherapy begins"]
+    assert list(anchor.label) == ["Local radiotherapy combined with immunotherapy begins. The drug and its dose are not given."]  # label, then detail
     # two weeks before the anchor, the anchor, three months after, more than twelve months after, then undated;
     # earliest in months from the anchor: -14 days / (365.25/12) = -0.46, 0, 3, 12
     first = t.iloc[0]

@@ -127,7 +127,8 @@ _DATE_FIELD = {"events": "date", "regimens": "start", "radiotherapy": "start", "
 def _describe(case: Case, field: str, item, span: Span | None, reference) -> dict:
     """Lane, kind and label of one item of the chronology."""
     if field == "events":
-        return {"lane": lane_of_event(item.kind), "kind": item.kind, "label": item.label}
+        detail = f". {item.detail}" if item.detail else ""  # the source's fuller account, with the label
+        return {"lane": lane_of_event(item.kind), "kind": item.kind, "label": item.label + detail}
     if field == "regimens":
         label = drugs.regimen_name(item, reference)
         label += " (ongoing)" if span is not None and span.end_basis == "ongoing" else ""
