@@ -161,9 +161,19 @@ def test_explore_notebook_runs_in_jupyterlab_with_hover_and_reports(lab, tmp_pat
                          + ' .jp-KernelStatus'); return !!document.querySelector('.jp-Toolbar-kernelName')
                          && document.querySelector('.jp-Toolbar-kernelName').textContent.includes('caseseries'); })()""",
                       what="the project kernel is chosen")
-        # Run > Run All Cells, with the mouse
-        browser.click(browser.until(box_of(".lm-MenuBar-itemLabel", "Run"), what="the Run menu"))
-        browser.click(browser.until(box_of(".lm-Menu-itemLabel", "Run All Cells"), what="Run All Cells"))
+        # Run > Run All Cells, with the mouse; under load a click can land before the menu is ready: try again
+        started = """Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
+                                p => p.textContent.trim()).some(p => p !== '[ ]:')"""
+        for attempt in range(3):
+            browser.click(browser.until(box_of(".lm-MenuBar-itemLabel", "Run"), what="the Run menu"))
+            browser.click(browser.until(box_of(".lm-Menu-itemLabel", "Run All Cells"), what="Run All Cells"))
+            try:
+                browser.until(started, timeout=20, what="a cell starts")
+                break
+            except TimeoutError:
+                if attempt == 2:
+                    raise
+                browser.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))")
         n_code = browser.evaluate("document.querySelectorAll('.jp-Notebook .jp-CodeCell').length")
         done = f"""(() => {{
           const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
