@@ -19,6 +19,7 @@ import textwrap
 from dataclasses import dataclass
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -34,9 +35,10 @@ from .timeline import CALENDAR, Entry, Timeline, When, timeline  # noqa: E402
 from .timescale import TimeScale  # noqa: E402
 
 PALETTE = dict(zip(LANES, sns.color_palette("colorblind", len(LANES))))
-EVENT_MARKERS = {"recurrence": "X", "progression": "X", "death": "s", "diagnosis": "D", "surgery": "^",
+EVENT_MARKERS = {"recurrence": "X", "progression": "P", "death": "s", "diagnosis": "D", "surgery": "^",
                  "biopsy": "v", "treatment declined": "x", "last contact": ">", "follow-up": "o"}
 TIME_AXES = ("calendar", "months")
+LOG_RATIO = 20.0  # a marker panel whose values and limit span this factor or more is drawn on a log scale
 DRAWN = ("events", "regimens", "radiotherapy", "imaging", "markers")  # what the timeline figure shows
 
 
@@ -220,12 +222,24 @@ def _band(ax, frame: Frame, w: When, y: float, colour, gid: str, lw: float = 7, 
                 gid=gid)
 
 
+LINE_MARKERS = ("x", "+", "|", "_", "1", "2", "3", "4")  # drawn by their edge alone
+
+
+def _edge(marker: str, colour):
+    """A filled mark gets a white rim; a mark of lines only ('x') is its edge, in its colour."""
+    return colour if marker in LINE_MARKERS else "white"
+
+
+def _edge_width(marker: str) -> float:
+    return 2.0 if marker in LINE_MARKERS else 0.6
+
+
 def _draw_when(ax, frame: Frame, w: When, y: float, colour, marker: str, gid: str, size: float = 8) -> None:
     """A dated point: pale band over what it can mean, the mark at its position, arrows for open sides."""
     _band(ax, frame, w, y, colour, f"{gid}:band")
     px = frame.x(w.position)
     ax.plot([px], [y], marker=marker, color=colour, markersize=size, linestyle="none",
-            markeredgecolor="white", markeredgewidth=0.6, gid=f"{gid}:mark", zorder=3)
+            markeredgecolor=_edge(marker, colour), markeredgewidth=_edge_width(marker), gid=f"{gid}:mark", zorder=3)
     if w.open_end:
         _arrow(ax, frame, px, y, colour, f"{gid}:arrow")
     if not _finite(w.earliest):
@@ -240,7 +254,7 @@ class _Label:
     gid: str
     slots: tuple[str, ...] = ("above", "below", "above2", "above-left", "below-left")
     fontsize: float = 8
-    optional: bool = False  # left out rather than drawn over another label
+    optional: bool = False  # left out (alone) rather than drawn over another label or outside the axes
 
 
 def _place_labels(fig: Figure, ax, labels: list[_Label], fixed: list = (), placed: list | None = None) -> bool:
@@ -248,8 +262,8 @@ def _place_labels(fig: Figure, ax, labels: list[_Label], fixed: list = (), place
 
     Slots are offsets in points scaled to the lane pitch: above or below the bar, or one
     row higher; '-left' variants end at the mark. When every slot collides, the one with
-    the least overlap (and least outside the axes) wins. Optional labels are all-or-none:
-    when one of them finds no free slot, none of them is drawn (False).
+    the least overlap (and least outside the axes) wins. An optional label that finds no
+    free slot is left out (False when any was left out); the legend still names its mark.
     """
     renderer = fig.canvas.get_renderer()
     y0, y1 = ax.transData.transform([(0, 0), (0, 1)])[:, 1]
@@ -257,10 +271,11 @@ def _place_labels(fig: Figure, ax, labels: list[_Label], fixed: list = (), place
     half = 0.2 * pitch + 3
     offsets = {"above": (0, half, "left", "bottom"), "below": (0, -half, "left", "top"),
                "above2": (0, half + 11, "left", "bottom"), "above-left": (0, half, "right", "bottom"),
-               "below-left": (0, -half, "right", "top"), "under": (0, -9, "center", "top")}
+               "below-left": (0, -half, "right", "top"), "under": (0, -9, "center", "top"),
+               "right": (7, 0, "left", "center"), "left": (-7, 0, "right", "center")}
     placed = [a.get_window_extent(renderer) for a in fixed] if placed is None else placed
     frame_box = ax.get_window_extent(renderer)
-    optional = []
+    complete = True
     for label in labels:
         best = None
         for slot in label.slots:
@@ -277,16 +292,12 @@ def _place_labels(fig: Figure, ax, labels: list[_Label], fixed: list = (), place
                 ann.remove()
             if score <= 0:
                 break
-        if label.optional:
-            if best[0] > 0:
-                best[1].remove()
-                for ann in optional:
-                    ann.remove()
-                del placed[len(placed) - len(optional):]
-                return False
-            optional.append(best[1])
+        if label.optional and best[0] > 0:
+            best[1].remove()
+            complete = False
+            continue
         placed.append(best[2])
-    return True
+    return complete
 
 
 def _overlap(a, b) -> float:
@@ -360,6 +371,15 @@ def _points(tl: Timeline) -> list[tuple[Entry, str, str, str]]:
     return out
 
 
+def _mark_name(e: Entry) -> str:
+    """What a point mark of the timeline is, as its legend names it."""
+    if e.field == "events":
+        return e.item.kind
+    if e.field == "imaging":
+        return "imaging (response under it)"
+    return "tumour marker value"
+
+
 def timeline_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
     """Lanes by modality: bars for courses, marks for events; None when no date is placed."""
     frame = case_frame(case, time_axis)
@@ -376,15 +396,14 @@ def timeline_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
     labels: list[_Label] = []
     for b in bars:
         labels.append(_draw_course(ax, frame, b, row[b.lane], PALETTE[b.lane]))
-    kinds: dict[str, str] = {}
+    kinds: dict[str, tuple[str, object]] = {}  # legend: what a mark is -> (shape, colour) as drawn
     categories: dict[tuple[int, float], list[tuple[str, str, float]]] = {}
     for e, lane, marker, label in points:
         _draw_point(ax, frame, e, row[lane], PALETTE[lane], marker)
         if label in ("CR", "PR", "SD", "PD"):  # responses at one position read in stated order: "PR → SD"
             px = x(e.start.position)
             categories.setdefault((row[lane], round(px, 3)), []).append((label, _gid(e, "label"), px))
-        if e.field == "events" and e.item.kind in EVENT_MARKERS:
-            kinds.setdefault(e.item.kind, marker)
+        kinds.setdefault(_mark_name(e), (marker, PALETTE[lane]))
     fixed = []
     last = tl.last_contact
     if frame.on_axis(last):
@@ -393,25 +412,29 @@ def timeline_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
         words = "last contact" + (" (this or later)" if last.open_end else "")
         fixed.append(ax.annotate(f"{words}: {case.outcome.status}", (lx, len(lanes) - 0.4), ha="right",
                                  va="bottom", fontsize=8, color="0.3", xytext=(-3, 0), textcoords="offset points"))
-    _finish_axis(ax, frame)
+    fixed += _finish_axis(ax, frame)
     ax.set_yticks(range(len(lanes)), list(reversed(lanes)))
     ax.set_ylim(-0.6, len(lanes) - 0.2)
     ax.set_title("Treatment and disease timeline")
     if kinds:
-        handles = [Line2D([], [], marker=m, linestyle="none", color="0.35", markersize=7, label=k)
-                   for k, m in kinds.items()]
+        handles = [Line2D([], [], marker=m, linestyle="none", color=c, markersize=7, markeredgecolor=_edge(m, c),
+                          markeredgewidth=_edge_width(m), label=k) for k, (m, c) in kinds.items()]
+        if any(hi - lo > 1 for lo, hi, _ in (_extent(e.start) for e, _, _, _ in points)):  # a band is drawn
+            handles.append(Line2D([], [], color="0.5", alpha=0.35, linewidth=7, solid_capstyle="butt",
+                                  label="span an imprecise\ndate can mean"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
-                  title="events", title_fontsize=8)
+                  title="marks", title_fontsize=8)
     bottom = _add_caption(fig, caption(case))
     fig.tight_layout(rect=(0, bottom, 1, 1))
+    thin_tick_labels(fig, ax)
     for (y, _), found in categories.items():
         labels.append(_Label(found[0][2], y, " → ".join(t for t, _, _ in found), found[0][1], ("under", "above"), 7))
     # Event labels where there is room for them (a busy cluster keeps its symbols only).
     renderer = fig.canvas.get_renderer()
     placed = [a.get_window_extent(renderer) for a in fixed]
     _place_labels(fig, ax, labels, placed=placed)
-    # Event labels when every one of them has room (a busy case keeps its symbols and legend only).
-    _place_labels(fig, ax, [_Label(x(e.start.position), row[lane], _short(e.item.label, 45), _gid(e, "label"),
+    # Short event labels where each has room (one that has none keeps its symbol, which the legend names).
+    _place_labels(fig, ax, [_Label(x(e.start.position), row[lane], _short(e.item.label, 32), _gid(e, "label"),
                                    ("above", "above-left", "below", "below-left"), 7, optional=True)
                             for e, lane, _, _ in points if e.field == "events"], placed=placed)
     return fig
@@ -458,7 +481,8 @@ def _draw_point(ax, frame: Frame, entry: Entry, y: float, colour, marker: str) -
             _arrow(ax, frame, ex, y, colour, _gid(entry, "arrow"))
 
 
-def _finish_axis(ax, frame: Frame, low: float | None = None, high: float | None = None) -> None:
+def _finish_axis(ax, frame: Frame, low: float | None = None, high: float | None = None) -> list:
+    """Ticks, limits and the compressed gaps with their notes (returned, so that labels keep clear of them)."""
     low = frame.low if low is None else low
     high = frame.high if high is None else high
     positions, labels = frame.scale.ticks(low, high)
@@ -466,14 +490,41 @@ def _finish_axis(ax, frame: Frame, low: float | None = None, high: float | None 
     pad = 2.0
     left = pad + (frame.arrow + 1 if frame.open_start else 0)  # room for "on or before" arrows
     ax.set_xlim(frame.x(low) - left, frame.x(high) + pad + frame.arrow + 1)
+    notes = []
     for br in frame.scale.breaks:
         half = frame.scale.gap_width / 2
         ax.axvspan(br.x - half, br.x + half, facecolor="none", edgecolor="0.75", hatch="//", linewidth=0, zorder=0,
                    gid="break")
-        ax.annotate(f"{br.months / 12:.0f} years\nnot to scale", (br.x, 0.0), xycoords=("data", "axes fraction"),
-                    ha="center", va="bottom", fontsize=7, color="0.35", annotation_clip=True)
+        notes.append(ax.annotate(f"{br.months / 12:.0f} years\nnot to scale", (br.x, 0.0),
+                                 xycoords=("data", "axes fraction"),
+                                 ha="center", va="bottom", fontsize=8, color="0.3", annotation_clip=True))
     ax.set_xlabel(frame.xlabel)
     ax.grid(axis="y", visible=False)
+    return notes
+
+
+def thin_tick_labels(fig: Figure, ax) -> None:
+    """Blank x tick labels that would overlap once laid out, evenly: every k-th label from the first year
+    ('2020'), with the smallest k that leaves no overlap (quarters become half-years, then years); a label
+    blanked that stands well clear of every kept one (the first tick after a break) comes back."""
+    renderer = fig.canvas.get_renderer()
+    lo, hi = sorted(ax.get_xlim())
+    positions = list(ax.get_xticks())
+    texts = [t.get_text() for t in ax.get_xticklabels()]
+    boxes = {i: t.get_window_extent(renderer).padded(3) for i, t in enumerate(ax.get_xticklabels())
+             if t.get_text() and lo <= positions[i] <= hi}
+    shown = sorted(boxes)
+    if not any(_overlap(boxes[i], boxes[j]) for i, j in zip(shown, shown[1:])):
+        return
+    anchor = next((n for n, i in enumerate(shown) if "-" not in texts[i].lstrip("-\u2212")), 0)
+    for k in (2, 3, 4, 6, 12, 24):
+        kept = [i for n, i in enumerate(shown) if (n - anchor) % k == 0]
+        if not any(_overlap(boxes[i], boxes[j]) for i, j in zip(kept, kept[1:])):
+            break
+    for i in shown:
+        if i not in kept and not any(_overlap(boxes[i].padded(boxes[i].width), boxes[j]) for j in kept):
+            kept.append(i)
+    ax.set_xticks(positions, [texts[i] if i in kept else "" for i in range(len(texts))])
 
 
 # ---------------------------------------------------------------- markers
@@ -497,9 +548,11 @@ def marker_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
     style()
     analytes = [a for a in dict.fromkeys(m.analyte for m in case.markers) if any(e.item.analyte == a for e in placed)]
     numeric = {a: [e for e in placed if e.item.analyte == a and e.item.value is not None] for a in analytes}
-    heights = [2.6 if numeric[a] else 1.1 for a in analytes]
+    words = [a for a in analytes if not numeric[a]]  # analytes the source gives in words only: one strip
+    analytes = [a for a in analytes if numeric[a]]
+    heights = [2.6] * len(analytes) + ([0.7 * len(words) + 0.5] if words else [])
     text = caption(case, ("markers",))
-    fig, axes = plt.subplots(len(analytes), 1, figsize=(11, sum(heights) + 0.9), sharex=True, squeeze=False,
+    fig, axes = plt.subplots(len(heights), 1, figsize=(11, sum(heights) + 0.9), sharex=True, squeeze=False,
                              gridspec_kw={"height_ratios": heights})
     extents = [_extent(e.start) for e in placed]
     low = min(lo for lo, _, _ in extents) - 3 * DAYS_PER_MONTH
@@ -507,11 +560,12 @@ def marker_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
     if any(not _finite(e.start.earliest) for e in placed):
         low -= frame.arrow * DAYS_PER_MONTH  # room for "on or before" arrows
     shading = [c for c in courses(case) if c.end is not None and c.end.position >= low and c.start.position <= high]
-    for ax, analyte in zip(axes[:, 0], analytes):
+    for ax in axes[:, 0]:
         for c in shading:
             left, right = x(c.start.position), x(max(c.end.position, c.start.position))
             ax.axvspan(left, right, color=PALETTE[c.lane], alpha=0.15, linewidth=0, gid=_gid(c.entry, "shade"),
                        label=c.label)
+    for ax, analyte in zip(axes[:, 0], analytes):
         values = numeric[analyte]
         qualitative = [e for e in placed if e.item.analyte == analyte and e.item.value is None]
         if values:
@@ -531,22 +585,58 @@ def marker_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
             ax.set_ylabel(values[0].item.unit)
             limits = [lim.upper for lim in case.reference_limits if lim.analyte == analyte]
             top = max(ys + limits)
-            # Headroom for the value labels, and for the strip of observations along the top.
-            ax.set_ylim(0, top * (1.4 if qualitative else 1.12) if top > 0 else 1)
-        else:
-            ax.set_yticks([])
-            ax.text(0.01, 0.08, "no numeric value in the source", transform=ax.transAxes, fontsize=8, color="0.4")
+            positive = [v for v in ys + limits if v > 0]
+            if len(positive) == len(ys + limits) and top / min(positive) >= LOG_RATIO:
+                # 61.1 → 2.2 → 5.2 ng/ml: on a linear axis the rise from 2.2 to 5.2 is flat.
+                ax.set_yscale("log")
+                ax.set_ylim(min(positive) / 1.6, top * (6 if qualitative else 2.2))
+                log_ticks(ax.yaxis)
+            else:
+                # Headroom for the value labels, and for the strip of observations along the top.
+                ax.set_ylim(0, top * (1.4 if qualitative else 1.12) if top > 0 else 1)
         for i, e in enumerate(qualitative):
             _draw_observation(ax, frame, e, i, right_half=x(e.start.position) > (x(low) + x(high)) / 2)
         ax.set_title(analyte, loc="left", fontsize=10)
-    _finish_axis(axes[-1, 0], frame, low, high)
+    labels: list[_Label] = []
+    if words:  # one row per analyte, its observations as labelled marks
+        ax = axes[-1, 0]
+        row = {a: len(words) - 1 - i for i, a in enumerate(words)}
+        for e in placed:
+            if e.item.analyte in row:
+                labels.append(_draw_word_mark(ax, frame, e, row[e.item.analyte]))
+        ax.set_yticks(range(len(words)), list(reversed(words)), fontsize=9)
+        ax.set_ylim(-0.6, len(words) - 0.4)
+        ax.grid(axis="y", visible=False)
+        ax.set_title("in words only (no number in the source)", loc="left", fontsize=10)
+    notes = _finish_axis(axes[-1, 0], frame, low, high)
     axes[-1, 0].set_xlim(x(low), x(high))
     if shading:
         axes[0, 0].legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
                           ncols=min(3, len(shading)), title=None)
     bottom = _add_caption(fig, text)
     fig.tight_layout(rect=(0, bottom, 1, 1))
+    thin_tick_labels(fig, axes[-1, 0])
+    if labels:
+        renderer = fig.canvas.get_renderer()
+        _place_labels(fig, axes[-1, 0], labels, placed=[a.get_window_extent(renderer) for a in notes])
     return fig
+
+
+def _draw_word_mark(ax, frame: Frame, entry: Entry, y: float) -> _Label:
+    """An observation in words on its analyte's row: a pale band over when it can be, a mark at its
+    position, arrows for open sides; its words are placed beside it once the layout is known."""
+    w, gid = entry.start, f"markers:{entry.index}"
+    _draw_when(ax, frame, w, y, "0.25", "v", gid, size=7)
+    return _Label(frame.x(w.position), y, _short(entry.item.observation, 70), f"{gid}:label",
+                  ("above", "above-left", "above2", "below"), 8)
+
+
+def log_ticks(axis, suffix: str = "") -> None:
+    """Clean ticks on a log axis: 1, 2, 5, 10, 20, 50 … (no minor labels piling up)."""
+    axis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_minor_locator(matplotlib.ticker.LogLocator(base=10, subs=(3.0, 4.0, 6.0, 7.0, 8.0, 9.0)))
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}{suffix}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def _draw_observation(ax, frame: Frame, entry: Entry, i: int, right_half: bool) -> None:

@@ -30,7 +30,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from .model import modality_parts  # noqa: E402
-from .plots import PALETTE, style  # noqa: E402
+from .plots import PALETTE, log_ticks, style  # noqa: E402
 
 LINEAR_BEFORE = 24.0   # months before time 0 drawn to scale; earlier history is compressed
 COMPRESSION = 12.0     # months: the larger, the gentler the compression
@@ -63,13 +63,30 @@ def _inverse(y):
     return np.where(y >= -LINEAR_BEFORE, y, -LINEAR_BEFORE - COMPRESSION * np.expm1(np.clip(far, 0, None) / COMPRESSION))
 
 
+COMPRESSED_YEARS = (3, 5, 10, 15, 20, 30, 40, 50)  # ticks on the compressed part, in whole years before time 0
+
+
 def _ticks(low: float, high: float) -> list[float]:
-    """Round months: every 6 or 12 on the linear part, a few milestones on the compressed part."""
+    """Round months: every 6 or 12 on the linear part; on the compressed part whole years (3, 5, 10, 15,
+    20 … years before time 0, labelled '−5 y'), each at least 6 drawn months from the previous one."""
     span = high - max(low, -LINEAR_BEFORE)
     step = 6 if span <= 48 else 12 if span <= 120 else 24 if span <= 240 else 60
     ticks = [float(m) for m in range(int(math.floor(max(low, -LINEAR_BEFORE) / step) * step), int(high) + 1, step)]
-    ticks += [float(m) for m in (-48, -96, -180, -360, -600) if m >= low]
+    reach = float(_forward(-LINEAR_BEFORE))
+    for years in COMPRESSED_YEARS:
+        m = -12.0 * years
+        if m < low - 1e-9:
+            break
+        if reach - float(_forward(m)) >= 6:  # at least 6 drawn months from the tick to its right
+            ticks.append(m)
+            reach = float(_forward(m))
     return sorted(set(t for t in ticks if low - 1e-9 <= t <= high + 1e-9))
+
+
+def _tick_label(v: float, _=None) -> str:
+    if v < -LINEAR_BEFORE:
+        return f"{v / 12:+.0f} y".replace("-", "\u2212")
+    return f"{v:+.0f}".replace("-", "\u2212") if v else "0"
 
 
 # ---------------------------------------------------------------- swimmer
@@ -120,6 +137,7 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
     labels = n <= LABEL_LANES
     row = {p: n - 1 - i for i, p in enumerate(lanes)}
     arrow = max(1.5, 0.025 * (high - max(low, -LINEAR_BEFORE)))
+    responses: list[tuple] = []  # (row, y): response categories, placed once the layout is known
     linked: list[tuple] = []  # radiotherapy courses of a regimen: labelled 'part of …' once the layout is known
     for patient in lanes:
         y = row[patient]
@@ -141,21 +159,22 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
                 _open_band(ax, r, y, arrow, False)
             else:
                 _marker(ax, r, y)
+                if r.kind == "response" and r.category in RESPONSE_COLOURS:
+                    responses.append((r, y))
     _group_headers(ax, frame, lanes, row, low)
     ax.axvline(0, color="0.2", linewidth=1)
     left = low - (4 if low >= -LINEAR_BEFORE else 20)
     ax.set_xlim(left, high + 3 * arrow)
+    xlabel = "months from time 0 (each patient's alignment event)"
     if low < -LINEAR_BEFORE:
         ax.axvspan(left, -LINEAR_BEFORE, color="0.93", zorder=0, linewidth=0)
-        ax.annotate(f"earlier than {LINEAR_BEFORE:.0f} months:\ncompressed scale", (-LINEAR_BEFORE, 0.0),
-                    xycoords=("data", "axes fraction"), ha="right", va="bottom", fontsize=7, color="0.4",
-                    xytext=(-3, 3), textcoords="offset points")
+        xlabel += f"; grey: earlier than {LINEAR_BEFORE:.0f} months, compressed scale in years (y)"
     ax.set_xticks(_ticks(low, high))
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:+.0f}" if v else "0"))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick_label))
     ax.set_yticks(range(n), list(reversed(lanes)), fontsize=9 if n <= 60 else 7)
     ax.set_ylim(-0.7, n - 0.3)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("months from time 0 (each patient's alignment event)")
+    ax.set_xlabel(xlabel)
     suffix = f" (page {page} of {pages})" if pages > 1 else ""
     ax.set_title((title or "Swimmer plot") + suffix, loc="left", fontsize=11)
     if n > LABEL_LANES:  # a tall page: months on top too
@@ -163,8 +182,35 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
     legend_inches = 1.2
     _swimmer_legend(fig, frame)
     fig.tight_layout(rect=(0, legend_inches / fig.get_figheight(), 1, 1))
+    _place_responses(fig, ax, responses)
     _place_part_of(fig, ax, linked)
     return fig
+
+
+RESPONSE_SLOTS = ((0, 5, "center", "bottom"), (5, 5, "left", "bottom"), (-5, 5, "right", "bottom"),
+                  (0, -5, "center", "top"), (5, -5, "left", "top"), (-5, -5, "right", "top"))
+
+
+def _place_responses(fig, ax, responses: list[tuple]) -> None:
+    """Each response category (CR, PR, SD, PD) in 8 pt beside its mark: above, above right or left, below …,
+    in the first place that covers no other label; left out where there is none (the mark's colour, in the
+    legend, still says it, and the swimmer table lists it)."""
+    if not responses:
+        return
+    renderer = fig.canvas.get_renderer()
+    placed = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+    frame = ax.get_window_extent(renderer)
+    for r, y in sorted(responses, key=lambda item: (-item[1], item[0].start)):
+        for dx, dy, ha, va in RESPONSE_SLOTS:
+            text = ax.annotate(r.category, (r.start, y + 0.11), xytext=(dx, dy), textcoords="offset points",
+                               fontsize=8, fontweight="bold", ha=ha, va=va, color="0.15", zorder=6,
+                               gid=_gid(r, "response"))
+            box = text.get_window_extent(renderer).padded(1)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            text.remove()
 
 
 def _gid(r, part: str) -> str:
@@ -311,9 +357,6 @@ def _marker(ax, r, y: float) -> None:
     ax.plot([r.start], [y + 0.11], marker=marker, markersize=7, color=colour, markerfacecolor=face,
             markeredgecolor="0.15" if marker not in ("x", "X") else colour, markeredgewidth=0.8,
             linestyle="none", zorder=6, gid=_gid(r, "mark"))
-    if r.kind == "response" and r.category in RESPONSE_COLOURS:
-        ax.annotate(r.category, (r.start, y + 0.11), xytext=(0, 5), textcoords="offset points", fontsize=6,
-                    ha="center", va="bottom", color="0.2", zorder=6)
 
 
 def _group_headers(ax, frame: pd.DataFrame, lanes: list[str], row: dict, low: float) -> None:
@@ -395,8 +438,10 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
     annotate = len(patients) <= 8
     reach = pd.concat([data["months"], data["months_low"], data["months_high"], pd.Series([0.0])]).dropna()
     arrow = max(0.5, 0.05 * (reach.max() - reach.min()))
+    values_of: dict = {}
     for ax, analyte in zip(axes.ravel(), analytes):
         panel = data[data["analyte"] == analyte]
+        values = values_of.setdefault(analyte, [])
         for patient in patients:
             line = panel[panel["patient"] == patient].sort_values("months")
             if line.empty:
@@ -416,12 +461,12 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
                                             "alpha": 0.35 if crowded else 0.9},
                                 zorder=4, gid=f"{patient}:{analyte}:{r.Index}:arrow")
             if annotate:
-                for r in line.itertuples():
-                    ax.annotate(f"{r.value:g} {r.unit} = {r.times_uln:.3g} × ULN ({r.reference})", (r.months, r.times_uln),
-                                xytext=(4, 4), textcoords="offset points", fontsize=7, color="0.25")
+                values.extend(line.itertuples())
         ax.set_yscale("log")
         ax.axhline(1, color="firebrick", linestyle="--", linewidth=1)
-        ax.annotate("upper reference limit (1 × ULN)", (0.0, 1), xycoords=("axes fraction", "data"),
+        limits = sorted(set(panel["reference"].dropna()))
+        uln = f"1 × ULN: {limits[0]}" if len(limits) == 1 else "1 × ULN, each patient's own limit"
+        ax.annotate(f"upper reference limit ({uln})", (0.0, 1), xycoords=("axes fraction", "data"),
                     xytext=(3, 3), textcoords="offset points", fontsize=7, color="firebrick")
         ax.axvline(0, color="0.2", linewidth=1)
         ax.annotate("time 0", (0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -10),
@@ -429,9 +474,9 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
         left, right = ax.get_xlim()
         ax.set_xlim(min(left, -1, reach.min() - arrow), max(right, 1, reach.max() + arrow))
         lo, hi = ax.get_ylim()
-        ax.set_ylim(min(lo, 0.5), max(hi, 2))
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}×"))
-        ax.yaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}×"))
+        top = panel["times_uln"].max()  # headroom over the highest value for its label and the legend
+        ax.set_ylim(min(lo, 0.5, panel["times_uln"].min() / 1.5), max(hi, 2, top * 2.5))
+        log_ticks(ax.yaxis, "×")
         ax.set_title(analyte, loc="left", fontsize=10)
         ax.set_xlabel("months from time 0")
         ax.set_ylabel("multiple of the upper reference limit")
@@ -446,4 +491,29 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     fig.tight_layout()
+    for ax, analyte in zip(axes.ravel(), analytes):
+        _place_values(fig, ax, values_of[analyte])
     return fig
+
+
+def _place_values(fig, ax, rows: list) -> None:
+    """Each value as measured ('5.2 ng/ml') beside its point, in the first place that covers no other
+    label (above right, below right, above left, below left); left out where there is none (the
+    kinetics table lists every value with its multiple of the limit)."""
+    renderer = fig.canvas.get_renderer()
+    placed = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+    legend = ax.get_legend()
+    if legend is not None:
+        placed.append(legend.get_window_extent(renderer))
+    frame = ax.get_window_extent(renderer)
+    for r in rows:
+        for dx, dy, ha, va in ((4, 4, "left", "bottom"), (4, -4, "left", "top"), (-4, 4, "right", "bottom"),
+                               (-4, -4, "right", "top")):
+            text = ax.annotate(f"{r.value:g} {r.unit}", (r.months, r.times_uln), xytext=(dx, dy),
+                               textcoords="offset points", fontsize=7.5, color="0.2", ha=ha, va=va)
+            box = text.get_window_extent(renderer).padded(1)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            text.remove()

@@ -76,7 +76,8 @@ class TimeScale:
         """Tick positions and labels: years on the calendar, else months from the origin.
 
         A calendar frame drawn shorter than 30 months is ticked every three months
-        ("2024-07"); every stretch between breaks gets at least one tick, so that a
+        ("2024-07"), shorter than 9 months every month (months from the origin: every month up to
+        6 months); every stretch between breaks gets at least one tick, so that a
         cluster before an 11-year break still says when it is.
         """
         if not (math.isfinite(low_day) and math.isfinite(high_day)) or high_day < low_day:
@@ -89,18 +90,33 @@ class TimeScale:
         return [self.x(day) for day, _ in ticks], [label for _, label in ticks]
 
     def _calendar_ticks(self, low_day: float, high_day: float) -> list[tuple[float, str]]:
+        shown = self.x(high_day) - self.x(low_day)
+        if shown > 30:
+            ticks = self._year_ticks(low_day, high_day)
+            if _inside(ticks, low_day, high_day) >= 3:
+                return ticks
+        # Every quarter (every month when under 9 months are drawn, or when quarters give fewer than
+        # three labels) from the one before the frame to the one after (the axes show a margin).
+        for every in ((1,) if shown <= 9 else (3, 1)):
+            ticks = self._months_of_year(low_day, high_day, every)
+            if _inside(ticks, low_day, high_day) >= 3:
+                break
+        return ticks
+
+    def _months_of_year(self, low_day: float, high_day: float, every: int) -> list[tuple[float, str]]:
+        first = dt.date.fromordinal(max(1, int(low_day - 2 * DAYS_PER_MONTH)))
+        out, (y, m) = [], (first.year, first.month)
+        end = dt.date.fromordinal(min(int(high_day) + 92, dt.date.max.toordinal()))
+        while (y, m) <= (end.year, end.month) and y <= dt.MAXYEAR:
+            day = dt.date(y, m, 1).toordinal()
+            if (m - 1) % every == 0 and not self.hidden(day):
+                out.append((day, f"{y}" if m == 1 else f"{y}-{m:02d}"))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    def _year_ticks(self, low_day: float, high_day: float) -> list[tuple[float, str]]:
         first = dt.date.fromordinal(max(1, int(low_day - 2 * DAYS_PER_MONTH)))
         last = dt.date.fromordinal(max(1, int(high_day)))
-        if self.x(high_day) - self.x(low_day) <= 30:
-            # Every quarter from the one before the frame to the one after (the axes show a margin).
-            out, (y, m) = [], (first.year, first.month)
-            end = dt.date.fromordinal(min(int(high_day) + 92, dt.date.max.toordinal()))
-            while (y, m) <= (end.year, end.month) and y <= dt.MAXYEAR:
-                day = dt.date(y, m, 1).toordinal()
-                if m % 3 == 1 and not self.hidden(day):
-                    out.append((day, f"{y}" if m == 1 else f"{y}-{m:02d}"))
-                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-            return out
         years = [y for y in range(first.year, min(last.year + 1, dt.MAXYEAR) + 1)
                  if low_day - 2 * DAYS_PER_MONTH <= dt.date(y, 1, 1).toordinal() <= high_day + 200
                  and not self.hidden(dt.date(y, 1, 1).toordinal())]
@@ -111,12 +127,16 @@ class TimeScale:
         low = (low_day - self.origin) / DAYS_PER_MONTH
         high = (high_day - self.origin) / DAYS_PER_MONTH
         shown = self.x(high_day) - self.x(low_day)
-        step = 3 if shown <= 18 else 6 if shown <= 48 else 12 if shown <= 120 else 24
-        out = []
-        for m in range(math.floor(low / step) * step, math.ceil(high / step) * step + 1, step):
-            day = self.origin + m * DAYS_PER_MONTH
-            if not self.hidden(day):
-                out.append((day, str(m)))
+        steps = (1, 3, 6, 12, 24)
+        first = 0 if shown <= 6 else 1 if shown <= 18 else 2 if shown <= 48 else 3 if shown <= 120 else 4
+        for step in reversed(steps[:first + 1]):  # finer when a step gives fewer than three labels
+            out = []
+            for m in range(math.floor(low / step) * step, math.ceil(high / step) * step + 1, step):
+                day = self.origin + m * DAYS_PER_MONTH
+                if not self.hidden(day):
+                    out.append((day, str(m)))
+            if _inside(out, low_day, high_day) >= 3:
+                break
         return out
 
     def _segments(self, low_day: float, high_day: float) -> list[tuple[float, float]]:
@@ -134,6 +154,10 @@ class TimeScale:
             return d.replace(day=1).toordinal(), f"{d.year}-{d.month:02d}"
         m = round((first - self.origin) / DAYS_PER_MONTH)
         return self.origin + m * DAYS_PER_MONTH, str(m)
+
+
+def _inside(ticks: list[tuple[float, str]], low_day: float, high_day: float) -> int:
+    return sum(low_day <= day <= high_day for day, _ in ticks)
 
 
 def _kept(span: tuple[float, ...], max_band: float) -> tuple[float, float] | None:
