@@ -7,14 +7,15 @@ from conftest import MINIMAL
 
 def test_summary_states_only_what_the_case_gives(cases):
     text = report.case_summary(cases["fx-cervix-calendar"])
-    # the case file: 48, female, squamous cell carcinoma of the cervix, diagnosis 2019-03, first stage FIGO 2018 IB2
+    # the case file: 48, female, squamous cell carcinoma of the cervix, diagnosis 2019-03, stages FIGO 2018 IB2
+    # (clinical) then IIIC1p (pathological): the summary gives the final, pathological one and says so
     assert text.startswith("A 48-year-old female with squamous cell carcinoma of the cervix, diagnosed 2019-03 "
-                           "(stage FIGO 2018 IB2 as stated).")
+                           "(pathological stage FIGO 2018 IIIC1p as stated).")
     assert "1 surgical procedure" in text and "3 systemic regimens" in text and "2 radiotherapy courses" in text
     assert text.endswith("Status at last contact (2023-06-30): alive without evidence of disease.")
     lung = report.case_summary(cases["fx-lung-egfr"])
     assert lung.startswith("A 61-year-old male with adenocarcinoma of the right upper lobe of the lung, "
-                           "diagnosed 2021-02-08 (stage AJCC 8th IVA as stated).")
+                           "diagnosed 2021-02-08 (clinical stage AJCC 8th IVA as stated).")
     assert "2 systemic regimens (osimertinib; carboplatin + pemetrexed)" in lung and lung.endswith(": dead.")
 
 

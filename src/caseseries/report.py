@@ -84,9 +84,11 @@ def case_summary(case: Case) -> str:
     if dx is not None and dx.precision != "anchor":  # an undated anchor is only "time 0"
         sentences[0] += f", diagnosed {dx.words}"
     if d.stages:
-        first = d.stages[0]
-        system = "" if first.system == "not stated" else f"{first.system} "
-        sentences[0] += f" (stage {system}{first.value} as stated)"
+        # the final stage: the pathological one when the source gives it, else the last stated; its basis named
+        final = next((s for s in reversed(d.stages) if s.basis == "pathological"), d.stages[-1])
+        system = "" if final.system == "not stated" else f"{final.system} "
+        basis = "" if final.basis == "not stated" else f"{final.basis} "
+        sentences[0] += f" ({basis}stage {system}{final.value} as stated)"
     sentences[0] += "."
     surgeries = [e for e in case.events if e.kind == "surgery"]
     parts = []
