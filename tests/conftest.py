@@ -137,3 +137,12 @@ outcome:
   last_contact: 2024-05
   locator: {section: Case}
 """
+
+
+def checkout_files() -> list[str]:
+    """The checkout's files as git sees them (tracked, and untracked but not ignored), for copies of it."""
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        pytest.skip(f"not a git checkout: {out.stderr.strip()}")
+    return [f for f in out.stdout.split("\0") if f]

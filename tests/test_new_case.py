@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from caseseries import drugs
-from conftest import ROOT
+from conftest import ROOT, checkout_files
 
 pytestmark = pytest.mark.e2e
 
@@ -41,14 +41,6 @@ def run(args, root: Path, timeout: int = 600, **kw) -> subprocess.CompletedProce
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     env.update({"CASESERIES_ROOT": str(root), NESTED: "1"})
     return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, **kw)
-
-
-def checkout_files() -> list[str]:
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        pytest.skip(f"not a git checkout: {out.stderr.strip()}")
-    return [f for f in out.stdout.split("\0") if f]
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, checkout_files
 
 pytestmark = pytest.mark.e2e
 
@@ -42,14 +42,6 @@ def run(args, root: Path, timeout: int = 240) -> subprocess.CompletedProcess:
            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SNAKEMAKE_PROFILE", "PYTHONPATH")}
     env.update({"CASESERIES_ROOT": str(root), NESTED: "1", "PYTHONPATH": str(root / "src")})
     return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def checkout_files() -> list[str]:
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        pytest.skip(f"not a git checkout: {out.stderr.strip()}")
-    return [f for f in out.stdout.split("\0") if f]
 
 
 def project(dest: Path) -> Path:

@@ -201,16 +201,21 @@ def _place_responses(fig, ax, responses: list[tuple]) -> None:
     placed = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
     frame = ax.get_window_extent(renderer)
     for r, y in sorted(responses, key=lambda item: (-item[1], item[0].start)):
-        for dx, dy, ha, va in RESPONSE_SLOTS:
-            text = ax.annotate(r.category, (r.start, y + 0.11), xytext=(dx, dy), textcoords="offset points",
-                               fontsize=8, fontweight="bold", ha=ha, va=va, color="0.15", zorder=6,
-                               gid=_gid(r, "response"))
-            box = text.get_window_extent(renderer).padded(1)
-            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-            if inside and not any(box.overlaps(other) for other in placed):
-                placed.append(box)
-                break
-            text.remove()
+        _place(RESPONSE_SLOTS, renderer, frame, placed, lambda dx, dy, ha, va, r=r, y=y: ax.annotate(
+            r.category, (r.start, y + 0.11), xytext=(dx, dy), textcoords="offset points", fontsize=8,
+            fontweight="bold", ha=ha, va=va, color="0.15", zorder=6, gid=_gid(r, "response")))
+
+
+def _place(slots, renderer, frame, placed: list, annotate) -> None:
+    """Keep the first of the label's slots that lies inside the axes and overlaps no placed label, else none."""
+    for dx, dy, ha, va in slots:
+        text = annotate(dx, dy, ha, va)
+        box = text.get_window_extent(renderer).padded(1)
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        if inside and not any(box.overlaps(other) for other in placed):
+            placed.append(box)
+            return
+        text.remove()
 
 
 def _gid(r, part: str) -> str:
@@ -506,14 +511,8 @@ def _place_values(fig, ax, rows: list) -> None:
     if legend is not None:
         placed.append(legend.get_window_extent(renderer))
     frame = ax.get_window_extent(renderer)
+    slots = ((4, 4, "left", "bottom"), (4, -4, "left", "top"), (-4, 4, "right", "bottom"), (-4, -4, "right", "top"))
     for r in rows:
-        for dx, dy, ha, va in ((4, 4, "left", "bottom"), (4, -4, "left", "top"), (-4, 4, "right", "bottom"),
-                               (-4, -4, "right", "top")):
-            text = ax.annotate(f"{r.value:g} {r.unit}", (r.months, r.times_uln), xytext=(dx, dy),
-                               textcoords="offset points", fontsize=7.5, color="0.2", ha=ha, va=va)
-            box = text.get_window_extent(renderer).padded(1)
-            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-            if inside and not any(box.overlaps(other) for other in placed):
-                placed.append(box)
-                break
-            text.remove()
+        _place(slots, renderer, frame, placed, lambda dx, dy, ha, va, r=r: ax.annotate(
+            f"{r.value:g} {r.unit}", (r.months, r.times_uln), xytext=(dx, dy), textcoords="offset points",
+            fontsize=7.5, color="0.2", ha=ha, va=va))
