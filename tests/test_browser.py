@@ -10,6 +10,7 @@ even attempted. Skipped, with the reason, where no Chromium is installed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -171,7 +172,8 @@ def teaching(tmp_path_factory):
                          cwd=root, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "CASESERIES_ROOT": str(root)})
     assert out.returncode == 0, out.stderr
-    return root / f"reports/teaching/{CASE}@{AS_OF}.html", root / f"reports/slides/{CASE}@{AS_OF}.slides.html"
+    name = f"case-{hashlib.sha256(CASE.encode()).hexdigest()[:8]}@{AS_OF}"  # teaching outputs have neutral names
+    return root / f"reports/teaching/{name}.html", root / f"reports/slides/{name}.slides.html"
 
 
 @pytest.fixture(scope="module")

@@ -36,10 +36,43 @@ def case_problems(case: Case, file_stem: str | None = None,
         problems += _nothing_after_last_contact(tl)
         problems += _durations_name_items(case, tl)
         problems += _source_dates(case, tl)
+        if not tl.problems:
+            problems += _questions_name_later_treatment(case)
     problems += _courses_name_regimens(case)
     if known_drugs is not None:
         problems += _unknown_drugs(case, known_drugs, broken_drugs)
     return problems
+
+
+def _questions_name_later_treatment(case: Case) -> Iterator[Problem]:
+    """A question that names a treatment given after its decision point gives the answer away in a teaching view."""
+    from .disclosure import DisclosureError, case_as_of, fact_text, words
+
+    for i, q in enumerate(case.questions):
+        try:
+            view = case_as_of(case, q.decision_point)
+        except DisclosureError:
+            continue  # a decision point that cannot be an as-of date is reported by the timeline checks
+        shown = {(f, x.id) for f in ("regimens", "radiotherapy") for x in getattr(view, f)}
+        later = [x for f in ("regimens", "radiotherapy") for x in getattr(case, f) if (f, x.id) not in shown]
+        known = words(fact_text(view))
+        for item in later:
+            named = sorted(words(q.question) & (words(_treatment_text(item)) - known))
+            if named:
+                yield (("questions", i, "question"),
+                       f"names {', '.join(repr(w) for w in named)}, which only a treatment after its decision point "
+                       f"({q.decision_point}) uses ({item.id}): a spoiler in the teaching view; move the decision "
+                       "point to when that treatment is known, or word the question without it")
+                break
+
+
+def _treatment_text(item) -> str:
+    """What names a course: a regimen's name, modality, drugs, classes and groups; a radiotherapy's kind and technique."""
+    if hasattr(item, "agents"):
+        return " ".join([item.name or "", item.modality or ""]
+                        + [" ".join(str(getattr(a, k, "") or "") for k in ("drug", "class_", "drug_class", "group"))
+                           for a in item.agents])
+    return " ".join(str(getattr(item, k, "") or "") for k in ("kind", "technique"))
 
 
 def _duplicate_ids(case: Case) -> Iterator[Problem]:

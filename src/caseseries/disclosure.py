@@ -18,18 +18,22 @@ import re
 
 from .dates import Bounded, DateSpec, RelativeDate, parse_date
 from .model import Case, Diagnosis, Locator, Outcome, Source
-from .timeline import ANCHORING, CALENDAR, Path, Timeline, TimelineError, When, dated_fields, timeline
+from .timeline import ANCHORING, CALENDAR, Path, Timeline, TimelineError, When, dated_fields, precedes, timeline
 
 DISCLOSURE_RULE = (
     "A dated fact is shown when it certainly happened by the end of the as-of date: when the last day "
-    "its date can mean is on or before the last day the as-of date can mean, and every item its date "
-    "counts from is shown too. As of 2023-09, a fact dated 2023-09 is shown; one dated 2023 (it may be "
-    "December), 'between X and Y' (it may be as late as Y) or 'X + >N months' (no stated upper bound: it "
-    "may be as late as the last contact) is not; as of 2023-09-15, a fact dated 2023-09 is not. A regimen "
-    "that certainly goes on after the as-of date (its end, or the end its reported length gives, is later) "
-    "is shown as ongoing then; a course whose end is not known by then is shown without its end, response "
-    "or reason for stopping. Undated events (except the one a relative time axis counts from), biomarkers, "
-    "adverse events and discrepancies are withheld; "
+    "its date can mean is on or before the last day the as-of date can mean, or when the case places it "
+    "before something already shown (it lies 'before Y' or 'between X and Y' with Y shown, or a shown fact "
+    "is stated to come after it). As of 2023-09, a fact dated 2023-09 is shown; one dated 2023 (it may be "
+    "December), 'between X and Y' (it may be as late as Y, unless Y is shown) or 'X + >N months' (no stated "
+    "upper bound: it may be as late as the last contact) is not; as of 2023-09-15, a fact dated 2023-09 is "
+    "not. A past fact dated from an item not yet shown is shown with its date as the days it can mean, "
+    "never by that item's name. A regimen that certainly goes on after the as-of date (its end, or the end "
+    "its reported length gives, is later) is shown as ongoing then; a course whose end is not known by then "
+    "is shown without its end, response or reason for stopping, and the names of courses not yet shown are "
+    "replaced by [withheld]. A discrepancy is shown only when none of its words or numbers belongs only to "
+    "withheld facts; a discussion question is shown from its decision point, without its answer. Undated "
+    "events (except the one a relative time axis counts from), biomarkers and adverse events are withheld; "
     "patient characteristics are shown, and the undated findings of the diagnosis once the diagnosis date "
     "is reached. Durations are censored at the as-of date. The outcome, the reported durations, the title, "
     "the citation, the article's dates, its last follow-up as stated, the notes of the case file (which may "
@@ -146,7 +150,8 @@ def case_as_of(case: Case, as_of: str | DateSpec | When) -> Case:
             locator=Locator(section=f"teaching view as of {cut.words}, not a statement of the source"))
 
     def items(field: str, name: str) -> list:
-        return [x for i, x in enumerate(getattr(case, field)) if shown((field, i, name))]
+        return [x if name != "date" else x.model_copy(update={"date": known.restated((field, i, name), x.date)})
+                for i, x in enumerate(getattr(case, field)) if shown((field, i, name))]
 
     view = case.model_copy(update={
         "title": case.neutral_title or FALLBACK_TITLE,
@@ -154,7 +159,8 @@ def case_as_of(case: Case, as_of: str | DateSpec | When) -> Case:
                          doi=case.source.doi, url=case.source.url, file=case.source.file,
                          synthetic=case.source.synthetic),
         "diagnosis": diagnosis,
-        "events": [e.model_copy(update={"end": e.end if shown(("events", i, "end")) else None})
+        "events": [e.model_copy(update={"end": e.end if shown(("events", i, "end")) else None,
+                                        "date": known.restated(("events", i, "date"), e.date)})
                    for i, e in enumerate(case.events) if shown(("events", i, "date"))],
         "regimens": regimens,
         "radiotherapy": radiotherapy,
@@ -166,7 +172,15 @@ def case_as_of(case: Case, as_of: str | DateSpec | When) -> Case:
         "discrepancies": items("discrepancies", "date"),
         "questions": [q.model_copy(update={"answer": None}) for q in items("questions", "decision_point")],
     })
-    return redact(without_notes(view), hidden_names(case, view))
+    view = redact(without_notes(view), hidden_names(case, view))
+    # A discrepancy is commentary, possibly written in the light of the ending: it is shown only when, once
+    # the names of withheld courses are redacted, it uses no word or number that only withheld facts use.
+    # A question belongs to its decision point and is shown from then on (validate flags one naming a
+    # later treatment).
+    late = late_words(case, view)
+    return view.model_copy(update={
+        "discrepancies": [d for d in view.discrepancies if not late & words(fact_text(d))],
+    })
 
 
 class _Known:
@@ -199,13 +213,89 @@ class _Known:
         if path not in self._memo:
             self._memo[path] = False  # a cycle of offsets is never known (a valid case has none)
             spec = self._specs.get(path)
-            self._memo[path] = (spec is not None and self.by_cut(self.tl.at(path))
-                                and all(self.anchor(a) for a in _named(spec)))
+            w = self.tl.at(path)
+            # certainly past: known, whatever it counts from (its date is then restated, see restated());
+            # otherwise it must be placed before something known, by dates that name only known items
+            self._memo[path] = (spec is not None and w is not None
+                                and (self.by_cut(w) or (all(self.anchor(a) for a in _named(spec))
+                                                        and self._before_known(path, spec))))
         return self._memo[path]
+
+    def restated(self, path: Path, spec: DateSpec) -> DateSpec:
+        """The date as the view may state it: the case's own when every item it counts from is known, else
+        the interval the timeline resolves (calendar days, or days from the axis origin), naming no withheld item."""
+        if all(self.anchor(a) for a in _named(spec)):
+            return spec
+        w = self.tl.at(tuple(path))
+        if w.is_calendar:
+            lo, hi = w.earliest_date.isoformat(), w.latest_date.isoformat()
+        else:
+            lo, hi = (f"{w.axis} {'-' if d < 0 else '+'} {abs(int(d))} days" for d in (w.earliest, w.latest))
+        return parse_date(lo if lo == hi else f"between {lo} and {hi}")
+
+    def _before_known(self, path: Path, spec: DateSpec) -> bool:
+        """The stated order places it before something known: 'before Y' or 'between X and Y' with Y known,
+        or an item stated to follow it ('after' it) certainly lies by the as-of date."""
+        w = self.tl.at(path)
+        if w is None or w.axis != self.cut.axis:
+            return False
+        if any(self.anchor(a) for a in precedes(spec)):
+            return True
+        owner = self._owner(path)
+        return owner is not None and self.tl.follower_limit(owner) <= self.cut.latest
+
+    def _owner(self, path: Path) -> str | None:
+        """The id an anchoring field dates (an event's date, a course's start)."""
+        if len(path) == 3 and (path[0], path[2]) in ANCHORING:
+            return getattr(self.tl.case, path[0])[path[1]].id
+        return None
 
     def anchor(self, item_id: str) -> bool:
         path = self._anchors.get(item_id)
         return path is not None and self.field(path)
+
+
+# Words that say where or how a source says something, not what happened: never a spoiler by themselves.
+GENERIC_WORDS = frozenset("""
+abstract text table figure legend section paragraph case presentation discussion introduction conclusion
+conclusions source stated states says given reported report authors author also only with without that this
+from after before during then than there their which were have been into over more less about between each
+when while does read reading here same other first second third last date dates month months year years week
+weeks days patient treatment """.split())
+_WORD = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]|\d+(?:\.\d+)?")
+
+
+def words(text: str) -> set[str]:
+    """The words (4 letters or more, lower case) and numbers above 31 or with decimals of a text."""
+    out = set()
+    for w in _WORD.findall(text.lower()):
+        if w[0].isdigit():
+            if "." in w or float(w) > 31:
+                out.add(w)
+        elif len(w) >= 4 and w not in GENERIC_WORDS:
+            out.add(w)
+    return out
+
+
+def fact_text(value) -> str:
+    """All prose and numbers of a fact (a model item or a dumped value), without ids, dates, sections or notes."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, dict):
+        return " ".join(fact_text(v) for k, v in value.items() if k not in _NOT_PROSE and k not in _NOT_FACT)
+    if isinstance(value, list):
+        return " ".join(fact_text(v) for v in value)
+    if isinstance(value, bool) or value is None:
+        return ""
+    return str(value)
+
+
+_NOT_FACT = frozenset({"notes", "section", "paragraph", "table", "figure", "discrepancies", "questions"})
+
+
+def late_words(case: Case, view: Case) -> set[str]:
+    """Words and numbers of the case's facts that the view's facts do not use: what is still withheld."""
+    return words(fact_text(case)) - words(fact_text(view))
 
 
 def _named(spec: DateSpec | None) -> tuple[str, ...]:
@@ -291,4 +381,4 @@ def as_of_label(as_of: str | DateSpec | When) -> str:
     return re.sub(r"\s+", "", text).replace(">", "gt")
 
 
-__all__ = ["case_as_of", "as_of_point", "as_of_label", "DISCLOSURE_RULE", "DisclosureError", "WITHHELD"]
+__all__ = ["late_words", "words", "fact_text", "case_as_of", "as_of_point", "as_of_label", "DISCLOSURE_RULE", "DisclosureError", "WITHHELD"]

@@ -90,23 +90,39 @@ def series_job(case_ids: list[str] | None = None, align_on: str = "immunotherapy
 
 
 def teach_job(case_id: str, as_of: str, root: Path | None = None) -> Job:
-    """The teaching view as of a date: reports/teaching/<id>@<date>.html and its deck; no kept notebook.
+    """The teaching view as of a date: reports/teaching/case-<hash>@<date>.html and its deck; no kept notebook.
 
     The as-of date is resolved on the case's timeline and checked before any kernel
     starts (DisclosureError); the notebook gets it as the case file would state it. The
-    HTML title is the case's neutral title, never the case id.
+    HTML title is the case's neutral title, never the case id; the file names neither (teach_name).
     """
-    from .disclosure import as_of_label, as_of_point, case_as_of
+    from .disclosure import as_of_point, case_as_of
 
     _name_only(case_id)
     root = root or project_root()
     case = find_case(case_id, root / "data" / "cases")
     cut = as_of_point(case, as_of)
     view = case_as_of(case, cut)
-    name = f"{case_id}@{as_of_label(cut)}"
+    name = teach_name(case_id, cut)
     return Job(name, root / "notebooks" / "case_report.ipynb", {"case_id": case_id, "as_of": cut.stated},
                None, root / "reports" / "teaching" / f"{name}.html", view.title,
                root / "reports" / "slides" / f"{name}.slides.html")
+
+
+def teach_name(case_id: str, cut) -> str:
+    """A teaching output's name that gives nothing away: 'case-<8 hex of the id>@<date>'.
+
+    The id may name the drug (toripalimab-iiic2p) and an offset its anchor (socazolimab + 2 months):
+    a calendar as-of date is named by its stated date or its last day, a relative one by its day number.
+    """
+    from .disclosure import as_of_label
+
+    digest = hashlib.sha256(case_id.encode()).hexdigest()[:8]
+    if cut.is_calendar:
+        label = as_of_label(cut) if re.fullmatch(r"[0-9-]+", cut.stated) else f"{cut.latest_date:%Y-%m-%d}"
+    else:
+        label = f"day{int(cut.latest)}"
+    return f"case-{digest}@{label}"
 
 
 def run(jobs: list[Job], progress=sys.stderr) -> None:

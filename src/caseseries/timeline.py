@@ -248,6 +248,10 @@ class Timeline:
     def last_contact(self) -> When | None:
         return self.at(("outcome", "last_contact"))
 
+    def follower_limit(self, item_id: str | None) -> float:
+        """The latest day an item can be, given what is stated to follow it ('after X' items): inf when none."""
+        return INF if item_id is None else self._limit.get(item_id, INF)
+
     @cached_property
     def axis(self) -> str:
         """The case's main axis: calendar when any date is on it, else the most used root's."""
@@ -654,6 +658,18 @@ class Timeline:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def precedes(spec: DateSpec | None) -> tuple[str, ...]:
+    """The ids a date is stated to lie before: the upper bound of 'between X and Y' or 'before Y', a negative offset's anchor."""
+    if isinstance(spec, RelativeDate):
+        return (spec.anchor,) if spec.amount < 0 else ()
+    if isinstance(spec, Bounded):
+        # only a bound that is the item itself or earlier: 'before io-start + 8 months' places nothing before io-start
+        b = spec.before
+        if isinstance(b, RelativeDate) and (b.amount < 0 or (b.amount == 0 and not b.at_least)):
+            return (b.anchor,)
+    return ()
 
 
 def _anchor_ids(spec: DateSpec | None) -> tuple[str, ...]:
