@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import re
 
-from .dates import Bounded, DateSpec, RelativeDate, parse_date
+from .dates import DateSpec, parse_date
 from .model import Case, Diagnosis, Locator, Outcome, Source
-from .timeline import ANCHORING, CALENDAR, Path, Timeline, TimelineError, When, dated_fields, precedes, timeline
+from .timeline import ANCHORING, CALENDAR, Path, Timeline, TimelineError, When, anchors_of, dated_fields, precedes, timeline
 
 DISCLOSURE_RULE = (
     "A dated fact is shown when it certainly happened by the end of the as-of date: when the last day "
@@ -79,7 +79,7 @@ def as_of_point(case: Case, as_of: str | DateSpec | When) -> When:
         raise DisclosureError(f"as_of: {text} is before the first dated fact of the case ({first.words}), "
                               "nothing would be shown")
     known = _Known(tl, cut)
-    late = [a for a in _named(parse_date(cut.stated)) if not known.anchor(a)]
+    late = [a for a in anchors_of(parse_date(cut.stated)) if not known.anchor(a)]
     if late:
         raise DisclosureError(f"as_of: {text} counts from {tl.name_of(late[0])} ('{late[0]}'), which is not known "
                               "by then; give the as-of date as a date or as an offset from an earlier item")
@@ -217,14 +217,14 @@ class _Known:
             # certainly past: known, whatever it counts from (its date is then restated, see restated());
             # otherwise it must be placed before something known, by dates that name only known items
             self._memo[path] = (spec is not None and w is not None
-                                and (self.by_cut(w) or (all(self.anchor(a) for a in _named(spec))
+                                and (self.by_cut(w) or (all(self.anchor(a) for a in anchors_of(spec))
                                                         and self._before_known(path, spec))))
         return self._memo[path]
 
     def restated(self, path: Path, spec: DateSpec) -> DateSpec:
         """The date as the view may state it: the case's own when every item it counts from is known, else
         the interval the timeline resolves (calendar days, or days from the axis origin), naming no withheld item."""
-        if all(self.anchor(a) for a in _named(spec)):
+        if all(self.anchor(a) for a in anchors_of(spec)):
             return spec
         w = self.tl.at(tuple(path))
         if w.is_calendar:
@@ -296,15 +296,6 @@ _NOT_FACT = frozenset({"notes", "section", "paragraph", "table", "figure", "disc
 def late_words(case: Case, view: Case) -> set[str]:
     """Words and numbers of the case's facts that the view's facts do not use: what is still withheld."""
     return words(fact_text(case)) - words(fact_text(view))
-
-
-def _named(spec: DateSpec | None) -> tuple[str, ...]:
-    """The ids a date counts from: the anchor of an offset, the items bounding 'between'."""
-    if isinstance(spec, RelativeDate):
-        return (spec.anchor,)
-    if isinstance(spec, Bounded):
-        return _named(spec.after) + _named(spec.before)
-    return ()
 
 
 def _diagnosis_path(case: Case, tl: Timeline) -> Path | None:

@@ -374,7 +374,7 @@ class Timeline:
     def _named(self) -> set[str]:
         out = set()
         for _, spec in dated_fields(self.case):
-            out.update(_anchor_ids(spec))
+            out.update(anchors_of(spec))
         return out
 
     def _owner_id(self, path: Path) -> str | None:
@@ -489,8 +489,8 @@ class Timeline:
             earliest = lower.earliest if lower is not None else -INF
             latest = upper.latest if upper is not None else INF
             return _Raw(axis, earliest, latest, "bounded",
-                        follows=_anchor_ids(spec.after) if spec.after is not None else (),
-                        precedes=_anchor_ids(spec.before) if spec.before is not None else (),
+                        follows=anchors_of(spec.after) if spec.after is not None else (),
+                        precedes=anchors_of(spec.before) if spec.before is not None else (),
                         open_end=upper is None or upper.open_end, open_start=lower is None or lower.open_start)
         raise TimelineError(f"'{spec}' has no date")
 
@@ -515,7 +515,7 @@ class Timeline:
 
     def _resolve_anchors(self) -> list[str]:
         """Resolve every anchor after the anchors it names, without recursion; note cycles. Returns that order."""
-        deps = {a: [d for d in _anchor_ids(spec) if d in self._anchors] for a, (_, spec, _) in self._anchors.items()}
+        deps = {a: [d for d in anchors_of(spec) if d in self._anchors] for a, (_, spec, _) in self._anchors.items()}
         state: dict[str, str] = {}
         order: list[str] = []
         for first in self._anchors:
@@ -672,11 +672,12 @@ def precedes(spec: DateSpec | None) -> tuple[str, ...]:
     return ()
 
 
-def _anchor_ids(spec: DateSpec | None) -> tuple[str, ...]:
+def anchors_of(spec: DateSpec | None) -> tuple[str, ...]:
+    """The ids a date counts from: the anchor of an offset, the items bounding 'between' / 'on or before/after'."""
     if isinstance(spec, RelativeDate):
         return (spec.anchor,)
     if isinstance(spec, Bounded):
-        return _anchor_ids(spec.after) + _anchor_ids(spec.before)
+        return anchors_of(spec.after) + anchors_of(spec.before)
     return ()
 
 
