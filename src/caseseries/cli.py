@@ -427,6 +427,12 @@ def _interrupted(code: int, whole_process: bool) -> int:
 
             stop_kernels()
             remove_stale_temp(own=True)
+            # papermill's worker thread may still be starting a kernel, and jupyter_client re-creates the
+            # folder of the connection file it writes: give it a moment, then remove what it re-created
+            import time
+
+            time.sleep(0.3)
+            remove_stale_temp(own=True)
     print(interrupts.MESSAGE, file=sys.stderr, flush=True)
     if whole_process:
         try:
