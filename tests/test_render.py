@@ -1,10 +1,11 @@
 """Real papermill renders in a scratch project: escaping, byte-identical re-renders, atomic failure."""
 
 import json
+import re
 import shutil
 
 import pytest
-from conftest import FIXTURE_CASES, ROOT, run_cli
+from conftest import FIXTURE_CASES, ROOT, copy_fixture_project, run_cli
 
 LABEL = "label: Progression-free for more than 12 months"
 SOURCE = (FIXTURE_CASES / "fx-relative-axis.yaml").read_text()
@@ -86,3 +87,14 @@ def test_invalid_case_is_refused_before_anything_runs(project, rendered):
     assert out.returncode == 1
     assert "broken.yaml:1: title: missing (required)" in out.stderr
     assert "executing" not in out.stderr
+
+
+def test_a_render_prints_progress_and_nothing_else(tmp_path):
+    """No kernel warning (TCP without encryption), no "KeyboardInterrupt caught in kernel" from its shutdown."""
+    project = copy_fixture_project(tmp_path)
+    ids = sorted(p.stem for p in (project / "data/cases").glob("*.yaml"))
+    progress = r"\[\d+/\d+\] [a-z0-9-]+: (executing [a-z_]+\.ipynb \.\.\.|wrote .* in [0-9.]+ s)"
+    for args, said in ((["render", *ids], []), (["series"], ["wrote reports/index.html"])):
+        out = run_cli(*args, root=project)
+        assert out.returncode == 0, out.stderr
+        assert [line for line in out.stderr.splitlines() if not re.fullmatch(progress, line)] == said, out.stderr

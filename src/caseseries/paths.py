@@ -48,6 +48,17 @@ def check_case_id(case_id: str) -> str:
                       f"{hint}")
 
 
+NEUTRAL_STEM = re.compile(r"case-[0-9a-f]{8}")  # the name of a teaching output (neutral_stem)
+
+
+def neutral_stem(case_id: str) -> str:
+    """'case-<8 hex of the id>': the name of a teaching output, which gives nothing of the id away (it may name
+    the drug: toripalimab-iiic2p)."""
+    import hashlib
+
+    return f"case-{hashlib.sha256(case_id.encode()).hexdigest()[:8]}"
+
+
 def case_files(folder: Path | None = None) -> list[Path]:
     """The case files of a folder (default data/cases): every *.yaml that is a file, sorted.
 

@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ import nbformat
 
 from . import __version__, interrupts
 from .load import CaseFileError, each_or_errors, find_case
-from .paths import CASE_ID, CaseIdError, case_files, check_case_id, project_root
+from .paths import CASE_ID, NEUTRAL_STEM, CaseIdError, case_files, check_case_id, neutral_stem, project_root
 
 KERNEL = "caseseries"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -117,76 +118,104 @@ def teach_name(case_id: str, cut) -> str:
     """
     from .disclosure import as_of_label
 
-    digest = hashlib.sha256(case_id.encode()).hexdigest()[:8]
     if cut.is_calendar:
         label = as_of_label(cut) if re.fullmatch(r"[0-9-]+", cut.stated) else f"{cut.latest_date:%Y-%m-%d}"
     else:
         label = f"day{int(cut.latest)}"
-    return f"case-{digest}@{label}"
+    return f"{neutral_stem(case_id)}@{label}"
 
 
 def run(jobs: list[Job], progress=sys.stderr) -> None:
-    """Render every job in this process (papermill and the kernel start-up are paid once per job)."""
+    """Render every job in this process; each job's kernel starts, and does its imports, while the job before runs."""
     check_writable([p for job in jobs for p in (job.notebook, job.html, job.slides) if p is not None])
-    import papermill  # heavy: imported only when rendering
+    with kernels_for(jobs) as pool:  # the first kernel starts while papermill is imported
+        import papermill  # heavy: imported only when rendering
 
-    for n, job in enumerate(jobs, 1):
-        started = time.perf_counter()
-        print(f"[{n}/{len(jobs)}] {job.name}: executing {job.template.name} ...", file=progress, flush=True)
-        nb = execute(job, papermill)
-        html = to_html(nb, job.title)
-        if job.slides is not None:
-            from .slides import to_slides
+        for n, job in enumerate(jobs, 1):
+            started = time.perf_counter()
+            print(f"[{n}/{len(jobs)}] {job.name}: executing {job.template.name} ...", file=progress, flush=True)
+            nb = execute(job, papermill, pool)
+            html = to_html(nb, job.title)
+            if job.slides is not None:
+                from .slides import to_slides
 
-            deck = to_slides(nb, job.title)  # made before anything is written: all or nothing
-        interrupts.check()  # nothing is written after an interrupt, even one whose exception was lost
-        outputs = [(job.notebook, nbformat.writes(nb) + "\n")] if job.notebook is not None else []
-        outputs.append((job.html, html))
-        if job.slides is not None:
-            outputs.append((job.slides, deck))
-        for path, text in outputs:
-            try:
-                write_atomic(path, text)
-            except OSError as exc:
-                raise RenderError(f"render {job.name}: cannot write {_shown(path)}: {_reason(exc)}") from None
-        written = ", ".join(str(p.relative_to(project_root())) if p.is_relative_to(project_root()) else str(p)
-                            for p in (job.notebook, job.html, job.slides) if p is not None)
-        print(f"[{n}/{len(jobs)}] {job.name}: wrote {written} in {time.perf_counter() - started:.1f} s",
-              file=progress, flush=True)
+                deck = to_slides(nb, job.title)  # made before anything is written: all or nothing
+            interrupts.check()  # nothing is written after an interrupt, even one whose exception was lost
+            outputs = [(job.notebook, nbformat.writes(nb) + "\n")] if job.notebook is not None else []
+            outputs.append((job.html, html))
+            if job.slides is not None:
+                outputs.append((job.slides, deck))
+            for path, text in outputs:
+                try:
+                    write_atomic(path, text)
+                except OSError as exc:
+                    raise RenderError(f"render {job.name}: cannot write {_shown(path)}: {_reason(exc)}") from None
+            written = ", ".join(str(p.relative_to(project_root())) if p.is_relative_to(project_root()) else str(p)
+                                for p in (job.notebook, job.html, job.slides) if p is not None)
+            print(f"[{n}/{len(jobs)}] {job.name}: wrote {written} in {time.perf_counter() - started:.1f} s",
+                  file=progress, flush=True)
 
 
-def execute(job: Job, papermill) -> nbformat.NotebookNode:
+# Imports a template's run reaches beyond its own import statements, done in its kernel ahead of the job too:
+# the case report's figures import caseseries.plots (matplotlib, seaborn) at their first call.
+LAZY_IMPORTS = {"case_report.ipynb": ["import caseseries.plots"]}
+
+
+@contextmanager
+def kernels_for(jobs: list[Job]):
+    """The kernels of the jobs, in order (kernels.Kernels), their files in temporary folders removed on the way out.
+
+    Connection files go to a ``caseseries-<pid>-*`` folder in the temp dir, the kernels' sockets to
+    one in SOCKETS, short whatever TMPDIR is (a socket path may not be longer than 107 bytes).
+    """
+    from . import kernels
+
+    remove_stale_temp()
+    with _temporary() as folder, _temporary(SOCKETS) as sockets:
+        imports = [kernels.template_imports(job.template) + LAZY_IMPORTS.get(job.template.name, []) for job in jobs]
+        with kernels.Kernels(imports, KERNEL, project_root(), folder, sockets) as pool:
+            yield pool
+
+
+def _temporary(parent: Path | None = None) -> tempfile.TemporaryDirectory:
+    """A folder ``caseseries-<pid>-*`` (in parent, default the temp dir), removed on leaving."""
+    return tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=parent, ignore_cleanup_errors=True)
+
+
+def execute(job: Job, papermill, pool=None) -> nbformat.NotebookNode:
     """Run the template with the job's parameters in the project kernel; normalised result.
 
+    The kernel is the pool's next (:func:`kernels_for`), or one of its own without a pool.
     papermill runs in a worker thread while the main thread waits: signals reach only the
-    main thread, so Ctrl-C (or SIGTERM through the CLI) interrupts at once, the kernel is
-    stopped (:func:`stop_kernels`) and every temporary file is in this job's temporary
-    folder (the kernel's connection file too), removed on the way out.
+    main thread, so Ctrl-C (or SIGTERM through the CLI) interrupts at once, the kernels are
+    stopped (:func:`stop_kernels`) and every temporary file is in the pool's temporary
+    folders (the kernels' connection files and sockets too), removed on the way out.
     """
+    if pool is None:
+        with kernels_for([job]) as pool:
+            return execute(job, papermill, pool)
     from papermill.exceptions import PapermillExecutionError
-    from traitlets.config import Config
 
     root = project_root()
-    remove_stale_temp()
-    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True) as tmp:
-        out = Path(tmp) / "out.ipynb"
-        config = Config({"KernelManager": {"connection_file": str(Path(tmp) / "kernel.json")}})
-        try:
-            in_worker(lambda: papermill.execute_notebook(
-                str(job.template), str(out), parameters=job.parameters, kernel_name=KERNEL,
-                progress_bar=False, cwd=str(root), request_save_on_cell_execute=False, config=config,
-            ))
-        except PapermillExecutionError as exc:
-            source = (exc.source or "").strip().splitlines()
-            first = source[0] if source else ""
-            raise RenderError(
-                f"render {job.name}: cell {exc.exec_count} ({first!r}) failed: {exc.ename}: {exc.evalue}"
-            ) from None
-        except Exception as exc:  # noqa: BLE001 - the kernel died, did not start, timed out: one line, not a traceback
-            message = " ".join(str(exc).split()) or "no message"
-            raise RenderError(f"render {job.name}: the notebook did not run: {type(exc).__name__}: "
-                              f"{message[:300]}") from None
-        nb = nbformat.read(out, as_version=4)
+    kernel = pool.take()
+    out = pool.folder / f"out-{kernel.index}.ipynb"
+    try:
+        in_worker(lambda: pool.run(kernel, lambda km: papermill.execute_notebook(
+            str(job.template), str(out), parameters=job.parameters, kernel_name=KERNEL,
+            progress_bar=False, cwd=str(root), request_save_on_cell_execute=False, km=km,
+        )))
+    except PapermillExecutionError as exc:
+        source = (exc.source or "").strip().splitlines()
+        first = source[0] if source else ""
+        raise RenderError(
+            f"render {job.name}: cell {exc.exec_count} ({first!r}) failed: {exc.ename}: {exc.evalue}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - the kernel died, did not start, timed out: one line, not a traceback
+        message = " ".join(str(exc).split()) or "no message"
+        raise RenderError(f"render {job.name}: the notebook did not run: {type(exc).__name__}: "
+                          f"{message[:300]}") from None
+    nb = nbformat.read(out, as_version=4)
+    out.unlink()
     return normalise(nb, job.template)
 
 
@@ -304,15 +333,16 @@ def _shown(path: Path) -> str:
 
 TEMP_PREFIX = "caseseries-"
 _TEMP = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
+SOCKETS = Path("/tmp")  # where the kernels' socket folders go: a short path whatever TMPDIR is
 
 
 def remove_stale_temp(folder: Path | None = None, own: bool = False) -> list[Path]:
     """Remove the temporary folders (caseseries-<pid>-*) of processes that no longer run (e.g. killed),
-    and with `own` this process's too (on the way out)."""
-    folder = Path(folder or tempfile.gettempdir())
+    and with `own` this process's too (on the way out); by default in the temp dir and in SOCKETS."""
+    folders = [Path(folder)] if folder else list(dict.fromkeys([Path(tempfile.gettempdir()), SOCKETS]))
     removed = []
     try:
-        candidates = list(folder.glob(f"{TEMP_PREFIX}*"))
+        candidates = [path for each in folders for path in each.glob(f"{TEMP_PREFIX}*")]
     except OSError:
         return removed
     for path in candidates:
@@ -398,14 +428,16 @@ def case_id_of(output: Path) -> str:
 def orphans(root: Path | None = None) -> list[Path]:
     """Outputs under reports/ (reports, HTML, decks, teaching views, exports) whose case file is gone.
 
-    Every file in a folder under reports/ is named after its case (``<id>.<ext>`` or
-    ``<id>@<as-of>.<ext>``), except ``series`` and ``index``; reveal.js, hidden files and
+    Every file in a folder under reports/ is named after its case (``<id>.<ext>``), or for
+    teaching outputs after its neutral stem (``case-<hash>@<as-of>.<ext>``,
+    ``case-<hash>.stages.html``), except ``series`` and ``index``; reveal.js, hidden files and
     names that cannot be case ids (README.md) are not outputs of a case.
     """
     root = root or project_root()
     reports, cases = root / "reports", root / "data" / "cases"
     if not reports.is_dir():
         return []
+    stems = {neutral_stem(p.stem) for p in case_files(cases)}
     out = []
     for folder, dirs, files in os.walk(reports):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "reveal.js")
@@ -416,7 +448,10 @@ def orphans(root: Path | None = None) -> list[Path]:
             case_id = case_id_of(path)
             if name.startswith(".") or case_id in NOT_CASES or not CASE_ID.fullmatch(case_id):
                 continue
-            if not (cases / f"{case_id}.yaml").is_file():
+            if NEUTRAL_STEM.fullmatch(case_id) and not (cases / f"{case_id}.yaml").is_file():
+                if case_id not in stems:
+                    out.append(path)
+            elif not (cases / f"{case_id}.yaml").is_file():
                 out.append(path)
     return out
 

@@ -1,0 +1,251 @@
+"""The Jupyter kernels a render runs its notebooks in: each used once, the next made ready while the current runs.
+
+Kernels talk to this process over Unix sockets (ZeroMQ IPC), not TCP on localhost: only this
+user can connect, and ipykernel has no unencrypted TCP to warn about. A socket path may not be
+longer than 107 bytes, so the sockets go to a short folder of their own (render.py makes it
+under /tmp); the connection files go to the render's temporary folder.
+
+:class:`Kernels` starts the kernel of the next job while the current job runs, runs in it,
+silently, the imports of that job (:func:`warm_up_code`), and connects the client nbclient
+will use and waits until it is ready (jupyter_client's readiness check alone waits 0.2 s for
+quiet). A job then starts on a kernel whose start-up and heavy imports are done. Each kernel
+runs one notebook and is then shut down: nothing passes from one report to the next.
+
+A kernel is stopped by a shutdown request alone. jupyter_client's own ``shutdown_kernel``
+interrupts the kernel first (SIGINT), and ipykernel logs "KeyboardInterrupt caught in kernel"
+when that signal lands while it is still handling the last message.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client import AsyncKernelClient, AsyncKernelManager
+from traitlets import Any, List, default
+
+HISTORY = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts its kernels: no history database
+AHEAD = 1  # kernels started beyond the one in use: one more process beside the running report
+READY_SECONDS = 120  # start-up and imports; a kernel not ready by then fails its job
+
+
+class OnceKernelClient(AsyncKernelClient):
+    """A client made ready ahead of its job: once it was ready, waiting for it again returns at once."""
+
+    ready = False
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        if not self.ready:
+            await super().wait_for_ready(timeout)
+            self.ready = True
+
+
+class OnceKernelManager(AsyncKernelManager):
+    """The manager of a kernel for one notebook: gives nbclient the client made ready ahead, and keeps
+    every client it made, to stop them with the kernel."""
+
+    clients = List()
+    prepared = Any(None, allow_none=True)  # the ready client, until nbclient asks for one
+
+    @default("client_factory")
+    def _client_factory_default(self):
+        return OnceKernelClient
+
+    def client(self, **kwargs) -> OnceKernelClient:
+        if self.prepared is not None:
+            client, self.prepared = self.prepared, None
+            return client
+        client = super().client(**kwargs)
+        self.clients.append(client)
+        return client
+
+
+@dataclass
+class Kernel:
+    """One job's kernel: its manager (for nbclient's ``km=``), the thread making it ready, or why it failed."""
+
+    index: int
+    manager: OnceKernelManager
+    preparing: threading.Thread | None = None
+    error: BaseException | None = None
+    retired: bool = False  # its clients stopped, asked to shut down
+
+
+def warm_up_code(imports: list[str]) -> str:
+    """Code that runs the import statements in a function, so that they bind no name in the kernel's namespace."""
+    if not imports:
+        return ""
+    body = "".join(f"    {statement}\n" for statement in dict.fromkeys(imports))
+    return f"def _caseseries_warm_up():\n{body}\n_caseseries_warm_up()\ndel _caseseries_warm_up\n"
+
+
+def template_imports(template: Path) -> list[str]:
+    """The import statements at the top level of a notebook template's code cells (cells with magics skipped)."""
+    nb = json.loads(Path(template).read_text(encoding="utf-8"))
+    imports = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        try:
+            tree = ast.parse("".join(source) if isinstance(source, list) else source)
+        except SyntaxError:
+            continue
+        imports += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+                    and getattr(node, "level", 0) == 0 and getattr(node, "module", None) != "__future__"]
+    return imports
+
+
+class Kernels:
+    """Kernels for a list of jobs in order (the import statements of each given): :meth:`take` one per job.
+
+    Entering starts the first kernel; taking kernel n starts kernel n + AHEAD. Kernels are
+    launched, asked to shut down and waited for on this object's event loop, in the thread that
+    takes them (the main thread, which alone receives Ctrl-C: no kernel starts after it); each
+    is made ready in a thread of its own. Leaving shuts every kernel down by a shutdown request;
+    leaving on an interrupt (Ctrl-C) kills them.
+    """
+
+    def __init__(self, imports: list[list[str]], kernel_name: str, cwd: Path, folder: Path, sockets: Path):
+        self.warm_ups = [warm_up_code(statements) for statements in imports]
+        self.kernel_name = kernel_name
+        self.cwd = Path(cwd)
+        self.folder = Path(folder)
+        self.sockets = Path(sockets)
+        self.kernels: list[Kernel] = []
+        self.taken = 0
+
+    def __enter__(self) -> Kernels:
+        import zmq.asyncio
+
+        self.loop = asyncio.new_event_loop()
+        self.context = zmq.asyncio.Context()
+        self._start_up_to(1)
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None and not issubclass(kind, Exception):
+            self.kill()  # Ctrl-C, SIGTERM: worker threads may still be talking to the kernels
+        else:
+            self.close()
+
+    def take(self) -> Kernel:
+        """The next job's kernel (started, maybe not ready yet); the kernels ahead of it start now."""
+        self.taken += 1
+        self._start_up_to(self.taken + AHEAD)
+        self.loop.run_until_complete(self._reap())
+        return self.kernels[self.taken - 1]
+
+    def run(self, kernel: Kernel, execute):
+        """execute(manager) once the kernel is ready (in a worker thread); then the kernel is asked to shut down."""
+        try:
+            kernel.preparing.join()
+            if kernel.error is not None:
+                raise kernel.error
+            return execute(kernel.manager)
+        finally:
+            self._retire(kernel)
+
+    def close(self) -> None:
+        """Shut every kernel down and clean up: a used kernel by a shutdown request (then wait; killed if it does
+        not end), a kernel no job used by a kill (it ran only its imports, and may be busy with them: a
+        shutdown request would close its sockets under the running import, which ipykernel reports)."""
+        unused = [kernel for kernel in self.kernels if not kernel.retired]
+        for kernel in unused:
+            self.loop.run_until_complete(self._kill(kernel))
+        for kernel in unused:
+            kernel.preparing.join()  # it ends with its kernel
+            self._retire(kernel, request=False)
+        self.loop.run_until_complete(self._reap(wait=True))
+        self.context.destroy(linger=0)
+        self.loop.close()
+
+    def kill(self) -> None:
+        """Kill every kernel at once, without the event loop (a worker thread may be inside it)."""
+        import psutil
+
+        for kernel in self.kernels:
+            pid = getattr(kernel.manager.provisioner, "pid", None)
+            if pid is None or kernel.manager.provisioner.process is None:
+                continue  # never started, or ended and waited for
+            try:
+                process = psutil.Process(pid)
+                for each in [*process.children(recursive=True), process]:
+                    each.kill()
+            except psutil.Error:
+                continue
+
+    def _start_up_to(self, n: int) -> None:
+        while len(self.kernels) < min(n, len(self.warm_ups)):
+            index = len(self.kernels)
+            manager = OnceKernelManager(kernel_name=self.kernel_name, transport="ipc", context=self.context,
+                                        ip=str(self.sockets / f"k{index}"),
+                                        connection_file=str(self.folder / f"kernel-{index}.json"))
+            kernel = Kernel(index, manager)
+            self.kernels.append(kernel)
+            try:
+                self.loop.run_until_complete(manager.start_kernel(extra_arguments=HISTORY, cwd=str(self.cwd)))
+            except Exception as exc:  # noqa: BLE001 - raised in the job that uses this kernel
+                kernel.error = exc
+            kernel.preparing = threading.Thread(target=self._prepare, args=(kernel,), daemon=True,
+                                                name=f"caseseries-kernel-{index}")
+            kernel.preparing.start()
+
+    def _prepare(self, kernel: Kernel) -> None:
+        """Make the kernel ready (its warm-up done, nbclient's client connected); an error is kept for its job."""
+        if kernel.error is None:
+            try:
+                asyncio.run(self._ready(kernel))
+            except Exception as exc:  # noqa: BLE001 - raised in the job that uses this kernel
+                kernel.error = exc
+
+    async def _ready(self, kernel: Kernel) -> None:
+        manager = kernel.manager
+        client = manager.client()
+        client.start_channels(hb=False)  # nbclient starts the heartbeat when it takes the client
+        code = self.warm_ups[kernel.index]
+        if code:
+            warm_up = client.execute(code, silent=True, store_history=False, allow_stdin=False, stop_on_error=False)
+            deadline = asyncio.get_running_loop().time() + READY_SECONDS
+            while await manager.is_alive() and asyncio.get_running_loop().time() < deadline:
+                try:
+                    reply = await client.get_shell_msg(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if reply["parent_header"].get("msg_id") == warm_up:
+                    break  # its status may be an error: the notebook then fails on the same import
+            if not await manager.is_alive():
+                return  # died or killed: nbclient says so, if a job gets to this kernel
+        await client.wait_for_ready(timeout=READY_SECONDS)
+        manager.prepared = client
+
+    def _retire(self, kernel: Kernel, request: bool = True) -> None:
+        """Stop the kernel's clients and ask it to shut down (it ends by itself; :meth:`_reap` waits for it)."""
+        if kernel.retired:
+            return
+        kernel.retired = True
+        for client in kernel.manager.clients:
+            client.stop_channels()
+        if request:
+            self.loop.run_until_complete(self._request_shutdown(kernel))
+
+    async def _request_shutdown(self, kernel: Kernel) -> None:
+        if kernel.manager.has_kernel and await kernel.manager.is_alive():
+            await kernel.manager.request_shutdown()
+
+    async def _kill(self, kernel: Kernel) -> None:
+        if kernel.manager.has_kernel and await kernel.manager.is_alive():
+            await kernel.manager.provisioner.kill()
+
+    async def _reap(self, wait: bool = False) -> None:
+        """Wait for the retired kernels that ended (with `wait`, for all of them) and remove their files."""
+        for kernel in self.kernels:
+            manager = kernel.manager
+            if kernel.retired and manager.has_kernel and (wait or not await manager.is_alive()):
+                await manager.finish_shutdown()  # kills a kernel that does not end in time
+                await manager.cleanup_resources()

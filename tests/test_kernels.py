@@ -1,0 +1,170 @@
+"""Warm kernels (issue 18 §2): in `caseseries render A B C`, each job's kernel is started, and its
+imports done, while the job before it runs; each kernel runs one notebook.
+
+Real renders through the command line in scratch copies of the fixture project, with TMPDIR of
+their own: a kernel's command line names its connection file there, which is how a kernel left
+behind is found. The sockets go to /tmp/caseseries-<pid>-* (render.SOCKETS).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import FIXTURE_CASES, copy_fixture_project
+
+from caseseries.kernels import template_imports, warm_up_code
+from caseseries.render import SOCKETS
+
+IDS = sorted(p.stem for p in FIXTURE_CASES.glob("*.yaml"))
+PROGRESS = r"\[\d+/\d+\] [a-z0-9-]+: (executing case_report\.ipynb \.\.\.|wrote .* in [0-9.]+ s)"
+
+
+def cli(root: Path, temp: Path, *args: str, popen: bool = False):
+    """`caseseries ARGS` as a real process for the project at root, its temporary files in temp."""
+    temp.mkdir(exist_ok=True)
+    command = [sys.executable, "-m", "caseseries.cli", *args]
+    env = {**os.environ, "CASESERIES_ROOT": str(root), "TMPDIR": str(temp)}
+    if popen:
+        return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+
+def kernels_using(temp: Path) -> list[str]:
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info.get("cmdline") or [])
+        if str(temp) in cmdline and "ipykernel" in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def assert_nothing_left(temp: Path, pid: int | None = None) -> None:
+    assert kernels_using(temp) == [], "a kernel outlived the render"
+    assert sorted(p.name for p in temp.iterdir()) == [], "left in the temp dir"
+    if pid is not None:
+        assert sorted(SOCKETS.glob(f"caseseries-{pid}-*")) == [], "a socket folder left"
+
+
+def tiny_project(dest: Path, *cells: str) -> Path:
+    """The fixture project with a report template of its own: a parameters cell, then `cells`."""
+    root = copy_fixture_project(dest, notebooks=False)
+    parameters = nbformat.v4.new_code_cell("case_id = None")
+    parameters.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[parameters, *map(nbformat.v4.new_code_cell, cells)])
+    nb.metadata["kernelspec"] = {"name": "caseseries", "display_name": "caseseries", "language": "python"}
+    (root / "notebooks").mkdir()
+    nbformat.write(nb, root / "notebooks" / "case_report.ipynb")
+    return root
+
+
+def printed(notebook: Path) -> str:
+    nb = json.loads(notebook.read_text())
+    return "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def test_warm_up_imports_the_templates_imports_and_binds_no_name():
+    template = Path(__file__).resolve().parents[1] / "notebooks" / "case_report.ipynb"
+    assert "from caseseries import report" in template_imports(template)
+    code = warm_up_code(["import os.path", "from json import dumps"])
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - what the kernel runs
+    assert set(namespace) == {"__builtins__"}
+    assert warm_up_code([]) == ""
+
+
+def test_each_kernel_is_used_once_with_its_imports_done(tmp_path):
+    root = tiny_project(
+        tmp_path / "project",
+        'import os, sys\nprint("imported ahead:", "caseseries.dates" in sys.modules)\n'
+        'print("left:", [n for n in ("left_by_an_earlier_case", "caseseries", "_caseseries_warm_up") if n in dir()])\n'
+        'print("pid:", os.getpid())',
+        "import caseseries.dates\nleft_by_an_earlier_case = case_id",
+    )
+    temp = tmp_path / "tmp"
+    out = cli(root, temp, "render", *IDS)
+    assert out.returncode == 0, out.stderr
+    pids = set()
+    for case_id in IDS:
+        text = printed(root / "reports" / "cases" / f"{case_id}.ipynb")
+        assert "imported ahead: True" in text  # the template's imports were done before its first cell
+        assert "left: []" in text, text  # nothing from the case before, nothing from the warm-up
+        pids.add(text.split("pid: ")[1].split()[0])
+        nb = json.loads((root / "reports" / "cases" / f"{case_id}.ipynb").read_text())
+        assert [c["execution_count"] for c in nb["cells"]] == [1, 2, 3, 4]  # the warm-up counts for nothing
+    assert len(pids) == len(IDS)
+    assert_nothing_left(temp)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """The fixture cases rendered by one `caseseries render` with the real template."""
+    root = copy_fixture_project(tmp_path_factory.mktemp("batch"))
+    temp = root.parent / "tmp"
+    proc = cli(root, temp, "render", *IDS, popen=True)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    return root, temp, proc.pid, stderr
+
+
+def test_a_batch_leaves_no_kernel_and_prints_only_progress(batch):
+    root, temp, pid, stderr = batch
+    assert_nothing_left(temp, pid)
+    assert [line for line in stderr.splitlines() if not re.fullmatch(PROGRESS, line)] == []
+
+
+def test_a_batch_renders_what_one_case_at_a_time_renders(batch, tmp_path):
+    """The second and third case ran on kernels started ahead; each alone gets a kernel of its own."""
+    root, _, _, _ = batch
+    alone = copy_fixture_project(tmp_path / "alone")
+    for case_id in IDS[1:]:
+        out = cli(alone, tmp_path / "tmp", "render", case_id)
+        assert out.returncode == 0, out.stderr
+        for suffix in (".ipynb", ".html"):
+            name = f"reports/cases/{case_id}{suffix}"
+            assert (alone / name).read_bytes() == (root / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("fault, said", [
+    ('raise RuntimeError("broken on purpose")', "cell 4 ({line!r}) failed: RuntimeError: broken on purpose"),
+    ("os._exit(3)", "the notebook did not run: DeadKernelError: Kernel died"),
+], ids=["cell-fails", "kernel-dies"])
+def test_a_failure_mid_batch_says_one_line_and_stops_the_warm_kernels(tmp_path, fault, said):
+    broken = IDS[1]
+    line = f"if case_id == {broken!r}:"
+    root = tiny_project(tmp_path / "project", "import os", f"{line}\n    {fault}")
+    temp = tmp_path / "tmp"
+    proc = cli(root, temp, "render", *IDS, popen=True)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1] == f"caseseries: render {broken}: " + said.format(line=line)
+    assert sorted(p.name for p in (root / "reports" / "cases").iterdir()) == [f"{IDS[0]}.html", f"{IDS[0]}.ipynb"]
+    assert_nothing_left(temp, proc.pid)  # the third case's kernel, started while the second ran, too
+
+
+def test_ctrl_c_mid_batch_leaves_no_kernel_and_no_temporary_folder(tmp_path):
+    root = copy_fixture_project(tmp_path / "project")
+    temp = tmp_path / "tmp"
+    proc = cli(root, temp, "render", *IDS, popen=True)
+    deadline = time.perf_counter() + 60
+    while len(kernels_using(temp)) < 2:  # the first case's kernel and the next one, started while it runs
+        assert proc.poll() is None and time.perf_counter() < deadline, proc.communicate()
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    time.sleep(0.3)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and stderr.rstrip().splitlines()[-1] == "caseseries: interrupted", stderr
+    assert_nothing_left(temp, proc.pid)
