@@ -1,19 +1,24 @@
 """The sections of the per-case report, as objects a notebook cell displays.
 
-Each function takes the case and returns a DataFrame, an HTML block or a PNG image.
-Text from a case file is always HTML-escaped: a finding that reads ``<script>``
-shows as that text and runs nothing. A section with nothing to show says so.
+Each function takes the case and returns a table (:class:`ReportTable`: a DataFrame that a
+notebook shows as HTML), an HTML block or a PNG image. Text from a case file is always
+HTML-escaped: a finding that reads ``<script>`` shows as that text and runs nothing. A
+section with nothing to show says so.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import math
+from typing import NamedTuple
 
+import jinja2
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, Image
 
-from . import drugs, metrics, tables
+from . import api, drugs, metrics, tables
 from .load import find_case
 from .model import Case, Fact, notes_of
 from .timeline import timeline
@@ -64,6 +69,137 @@ def note(text: str) -> HTML:
 
 def _e(value: object) -> str:
     return html.escape(str(value))
+
+
+# ---------------------------------------------------------------- how a table is shown
+
+WHERE = "Where in the source"
+HEADERS = {
+    "item": "Item", "value": "Value", "name": "Name", "marker": "Marker", "result": "Result", "method": "Method",
+    "assay": "Assay", "score": "Score", "specimen": "Specimen",
+    "when": "Date", "date": "Date", "start": "Start", "end": "End", "precision": "Precision", "duration": "Duration",
+    "lane": "Lane", "kind": "Kind", "label": "What",
+    "analyte": "Marker", "unit": "Unit", "observation": "Observation", "reference": "Reference limit",
+    "times_uln": "× ULN", "context": "Context",
+    "imaging": "Study", "modality": "Modality", "sites": "Sites", "findings": "Findings",
+    "response_as_worded": "Response, as worded", "category": "Response category",
+    "regimen": "Regimen", "setting": "Setting", "drug": "Drug", "dose": "Dose", "route": "Route", "days": "Days",
+    "cycle_days": "Cycle length (days)", "cycles_planned": "Cycles planned", "cycles_given": "Cycles given",
+    "reason_stopped": "Reason stopped", "response": "Response", "radiotherapy": "Radiotherapy within it",
+    "course": "Course", "technique": "Technique", "energy": "Energy", "target": "Target",
+    "total_dose_gy": "Total dose (Gy)", "fractions": "Fractions", "dose_per_fraction_gy": "Dose per fraction (Gy)",
+    "schedule": "Schedule", "bed_gy": "BED (Gy, α/β 10)", "eqd2_gy": "EQD2 (Gy, α/β 10)",
+    "term": "Adverse event", "observed": "Observed", "grade": "Grade", "attribution": "Attribution",
+    "metric": "Figure", "low_months": "Lower bound (months)", "high_months": "Upper bound (months)",
+    "censored": "Censored", "basis": "Basis",
+    "discrepancy": "Discrepancy", "topic": "Topic", "statement": "Statement", "note": "Which is followed, and why",
+    "covered": "Covered", "evidence": "Evidence", "missing": "Missing",
+    "notes": "Notes", "locator": WHERE, "regimen_locator": WHERE, "course_locator": WHERE,
+}
+"""The header of every column of every report table, with its unit: one mapping for all of them."""
+
+KINDS = {**dict.fromkeys(("when", "date", "start", "end"), "cs-date"),
+         **dict.fromkeys(("label", "findings", "notes", "statement", "setting", "reason_stopped", "response",
+                          "attribution", "evidence", "missing"), "cs-prose"),
+         **dict.fromkeys(("locator", "regimen_locator", "course_locator"), "cs-where")}
+"""Columns the page gives room first (a CSS class each): dates kept whole, prose, and the locators."""
+
+QUOTES = {"locator": "quote", "regimen_locator": "regimen_quote", "course_locator": "course_quote"}
+"""Each locator column and the column holding the source's verbatim words at that place (not shown as a column)."""
+
+
+class Part(NamedTuple):
+    """One of the narrower tables a report table is shown as: its caption, its columns (those the frame has),
+    and the column whose repeated rows it shows once (a regimen of several agents is one row of its own)."""
+
+    caption: str | None
+    columns: tuple[str, ...]
+    once_per: str | None = None
+
+
+class ReportTable(pd.DataFrame):
+    """A report table: the frame code and the spoiler check read (quotes included), shown in a notebook as
+    HTML that holds nothing else: human headers, no index, whole numbers as integers, text that wraps,
+    each row's locator with its quote (hover, and numbered below), a wide table split by topic (``parts``)."""
+
+    _metadata = ["parts"]
+
+    @property
+    def _constructor(self):
+        return ReportTable
+
+    def _repr_html_(self) -> str:
+        return table_html(self, getattr(self, "parts", None))
+
+
+def report_table(frame: pd.DataFrame, parts: tuple[Part, ...] | None = None) -> ReportTable:
+    """The frame as a report table, shown as these parts (default: one table of every column)."""
+    out = ReportTable(frame)
+    out.parts = parts
+    return out
+
+
+_TABLE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string("""\
+<div class="cs-tables">
+{% for part in parts %}
+<table class="cs-table">
+{% if part.caption %}<caption>{{ part.caption }}</caption>{% endif %}
+<thead><tr>{% for h, kind in part.headers %}<th scope="col"{% if kind %} class="{{ kind }}"{% endif %}>{{ h }}</th>\
+{% endfor %}</tr></thead>
+<tbody>
+{% for row in part.rows %}
+<tr>{% for c in row %}<td{% if c.kind %} class="{{ c.kind }}"{% endif %}{% if c.quote %} title="“{{ c.quote }}”"{% endif %}>\
+{{ c.text }}{% if c.note %}<sup>{{ c.note }}</sup>{% endif %}</td>{% endfor %}</tr>
+{% endfor %}
+</tbody>
+</table>
+{% endfor %}
+{% if quotes %}
+<details class="cs-quotes"><summary>The source’s words at each place ({{ quotes | length }})</summary>
+<ol>{% for q in quotes %}<li>“{{ q }}”</li>{% endfor %}</ol>
+</details>
+{% endif %}
+</div>
+""")
+
+
+def table_html(frame: pd.DataFrame, parts: tuple[Part, ...] | None = None) -> str:
+    """The frame as HTML tables (Jinja2, autoescaped), one per part; each distinct quote numbered once."""
+    parts = parts or (Part(None, tuple(c for c in frame.columns if c not in QUOTES.values())),)
+    quotes: dict[str, int] = {}
+    shown = []
+    for part in parts:
+        columns = [c for c in part.columns if c in frame.columns]
+        rows = frame if part.once_per is None else frame.drop_duplicates(part.once_per)
+        cells = []
+        for _, row in rows.iterrows():
+            line = []
+            for c in columns:
+                quote = _quote(row.get(QUOTES[c])) if c in QUOTES else None
+                if quote is not None:
+                    quotes.setdefault(quote, len(quotes) + 1)
+                kind = " ".join(k for k in (KINDS.get(c), quote and "cs-quoted") if k)
+                line.append({"text": cell_text(row[c]), "kind": kind, "quote": quote, "note": quotes.get(quote)})
+            cells.append(line)
+        headers = [(HEADERS.get(c, c), KINDS.get(c)) for c in columns]
+        shown.append({"caption": part.caption, "headers": headers, "rows": cells})
+    return _TABLE.render(parts=shown, quotes=list(quotes))
+
+
+def _quote(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() and value != "—" else None
+
+
+def cell_text(value) -> str:
+    """A cell as read: '—' for nothing, 'yes'/'no', a whole number without '.0', others without float noise."""
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if float(value).is_integer() else f"{float(value):.12g}"
+    return str(value)
+
 
 
 # ---------------------------------------------------------------- header
@@ -168,15 +304,20 @@ def header(case: Case, neutral: bool = False) -> HTML:
 
 
 def _fact_rows(items: list[tuple[str, Fact | None]]) -> list[dict]:
-    return [{"item": label, "value": f.value, "notes": tables.notes_text(f), "locator": str(f.locator)}
+    return [{"item": label, "value": f.value, "notes": tables.notes_text(f), **_where(f)}
             for label, f in items if f is not None]
 
 
-def _with_notes(rows: list[dict], item, label: str) -> pd.DataFrame:
+def _where(item) -> dict:
+    """An item's locator and its quote: the two columns a row cites its source with."""
+    return {"locator": str(item.locator), "quote": item.locator.quote}
+
+
+def _with_notes(rows: list[dict], item, label: str) -> ReportTable:
     """The rows, then a row with the section's own notes; the notes column only when some row has notes."""
     if notes_of(item):
-        rows = rows + [{"item": label, "value": tables.notes_text(item), "notes": None, "locator": None}]
-    return _drop_empty_notes(tables.for_display(pd.DataFrame(rows)) if rows else pd.DataFrame(rows))
+        rows = rows + [{"item": label, "value": tables.notes_text(item), "notes": None, "locator": None, "quote": None}]
+    return report_table(_drop_empty_notes(tables.for_display(pd.DataFrame(rows)) if rows else pd.DataFrame(rows)))
 
 
 def _drop_empty_notes(frame: pd.DataFrame, columns: tuple[str, ...] = ("notes",)) -> pd.DataFrame:
@@ -186,14 +327,14 @@ def _drop_empty_notes(frame: pd.DataFrame, columns: tuple[str, ...] = ("notes",)
     return frame.drop(columns=empty) if empty else frame
 
 
-def patient_table(case: Case) -> pd.DataFrame | HTML:
+def patient_table(case: Case) -> ReportTable | HTML:
     rows = _fact_rows([(label, getattr(case.patient, name)) for name, label in PATIENT_FIELDS])
     if not rows and not notes_of(case.patient):
         return note("The source gives no patient characteristics.")
     return _with_notes(rows, case.patient, "notes on the patient")
 
 
-def diagnosis_table(case: Case) -> pd.DataFrame | HTML:
+def diagnosis_table(case: Case) -> ReportTable | HTML:
     d = case.diagnosis
     tl = timeline(case)
     rows = _fact_rows([("primary site", d.primary_site), ("histology", d.histology),
@@ -201,17 +342,16 @@ def diagnosis_table(case: Case) -> pd.DataFrame | HTML:
     for i, s in enumerate(d.stages):
         when = _date_words(tl.at(("diagnosis", "stages", i, "date")), s.date)
         rows.append({"item": f"stage ({s.basis})", "value": f"{s.system}: {s.value}" + (f", {when}" if when else ""),
-                     "notes": tables.notes_text(s), "locator": str(s.locator)})
+                     "notes": tables.notes_text(s), **_where(s)})
     for t in d.tumor_size:
         dims = " × ".join(f"{x:g}" for x in t.dimensions_cm)
         rows.append({"item": f"tumor size ({t.method})", "value": f"{'approximately ' if t.approximate else ''}{dims} cm",
-                     "notes": tables.notes_text(t), "locator": str(t.locator)})
+                     "notes": tables.notes_text(t), **_where(t)})
     for n in d.nodes:
         counts = f"{n.positive}/{n.examined} positive" if n.positive is not None and n.examined is not None else (
             f"{n.positive} positive" if n.positive is not None else "")
         value = "; ".join(x for x in (counts, n.finding or "") if x)
-        rows.append({"item": f"nodes: {n.region}", "value": value, "notes": tables.notes_text(n),
-                     "locator": str(n.locator)})
+        rows.append({"item": f"nodes: {n.region}", "value": value, "notes": tables.notes_text(n), **_where(n)})
     rows += _fact_rows([("finding", f) for f in d.other_findings])
     if not rows and not notes_of(d):
         return note("The source gives no diagnostic details.")
@@ -225,15 +365,15 @@ def _date_words(when, stated) -> str | None:
     return None if stated is None else tables.NOT_REPORTED
 
 
-def biomarker_table(case: Case) -> pd.DataFrame | HTML:
+def biomarker_table(case: Case) -> ReportTable | HTML:
     tl = timeline(case)
     rows = [{"marker": b.name, "result": b.result, "method": b.method, "assay": b.assay, "score": b.score_type,
              "specimen": b.specimen, "date": _date_words(tl.at(("diagnosis", "biomarkers", i, "date")), b.date),
-             "notes": tables.notes_text(b), "locator": str(b.locator)}
+             "notes": tables.notes_text(b), **_where(b)}
             for i, b in enumerate(case.diagnosis.biomarkers)]
     if not rows:
         return note("No biomarker (PD-L1, MMR, p16, HER2, ...) is reported.")
-    return _drop_empty_notes(tables.for_display(pd.DataFrame(rows)))
+    return report_table(_drop_empty_notes(tables.for_display(pd.DataFrame(rows))))
 
 
 # ---------------------------------------------------------------- figures and tables
@@ -282,39 +422,78 @@ def _describe(case: Case, what: str, items: str, fields: tuple[str, ...]) -> str
     return f"{what}: {len(shown)} {items}, from {shown[0].start.words} to {shown[-1].start.words}."
 
 
-def _shown(frame: pd.DataFrame, empty: str, drop: tuple[str, ...] = (),
-           if_any: tuple[str, ...] = ("notes",)) -> pd.DataFrame | HTML:
+def _shown(frame: pd.DataFrame, empty: str, drop: tuple[str, ...] = (), if_any: tuple[str, ...] = ("notes",),
+           parts: tuple[Part, ...] | None = None) -> ReportTable | HTML:
     """A table for reading: missing values as '—'; the columns ``if_any`` (notes) only when a row has a value."""
     if frame.empty:
         return note(empty)
-    return _drop_empty_notes(tables.for_display(frame.drop(columns=[c for c in drop if c in frame.columns])), if_any)
+    shown = tables.for_display(frame.drop(columns=[c for c in drop if c in frame.columns]))
+    return report_table(_drop_empty_notes(shown, if_any), parts)
 
 
-def timeline_table(case: Case) -> pd.DataFrame | HTML:
+def _quoted(frame: pd.DataFrame, case: Case, name: str) -> pd.DataFrame:
+    """The table with each row's quote: the frame ``name`` of the API is this table, row for row, with them."""
+    quotes = api.frame(name, case)["quote"]
+    if len(quotes) != len(frame):
+        raise ValueError(f"the {name} frame has {len(quotes)} rows, its table {len(frame)}")
+    return frame.assign(quote=quotes.astype(object).where(quotes.notna(), None).to_list())
+
+
+def timeline_table(case: Case) -> ReportTable | HTML:
     # the report reads the date in words; the machine columns earliest and latest stay in the table API and CLI
-    return _shown(tables.timeline_table(case), "No dated event is reported.", drop=("earliest", "latest"))
+    return _shown(_quoted(tables.timeline_table(case), case, "chronology"), "No dated event is reported.",
+                  drop=("earliest", "latest"))
 
 
-def marker_table(case: Case) -> pd.DataFrame | HTML:
-    return _shown(tables.marker_table(case), "No tumor marker is reported.")
+def marker_table(case: Case) -> ReportTable | HTML:
+    return _shown(_quoted(tables.marker_table(case), case, "markers"), "No tumor marker is reported.")
 
 
-def imaging_table(case: Case) -> pd.DataFrame | HTML:
-    return _shown(tables.imaging_table(case), "No imaging study is reported.")
+def imaging_table(case: Case) -> ReportTable | HTML:
+    return _shown(_quoted(tables.imaging_table(case), case, "imaging"), "No imaging study is reported.")
 
 
-def regimen_table(case: Case) -> pd.DataFrame | HTML:
-    return _shown(tables.regimen_table(case), "No systemic regimen is reported with its agents.",
-                  if_any=("radiotherapy", "notes"))
+REGIMEN_PARTS = (
+    Part("Regimens", ("regimen", "setting", "modality", "name", "start", "end", "duration", "reason_stopped",
+                      "response", "radiotherapy", "regimen_locator"), once_per="regimen"),
+    Part("Agents and doses", ("regimen", "drug", "dose", "unit", "route", "days", "cycle_days", "cycles_planned",
+                              "cycles_given", "notes", "locator")),
+)
+RADIOTHERAPY_PARTS = (
+    Part("Courses", ("course", "kind", "technique", "energy", "regimen", "start", "end", "course_locator"),
+         once_per="course"),
+    Part("Targets and doses", ("course", "target", "total_dose_gy", "fractions", "dose_per_fraction_gy", "schedule",
+                               "bed_gy", "eqd2_gy", "notes", "locator")),
+)
 
 
-def radiotherapy_table(case: Case) -> pd.DataFrame | HTML:
-    return _shown(tables.radiotherapy_table(case), "No radiotherapy course is reported with its doses.",
-                  if_any=("regimen", "notes"))
+def regimen_table(case: Case) -> ReportTable | HTML:
+    """One row per agent; shown as the regimens (when, why stopped, response) and their agents and doses."""
+    frame = _quoted(tables.regimen_table(case), case, "agents")
+    if not frame.empty:
+        frame = frame.join(_item_where(case.regimens, frame["regimen"], "regimen"))
+    return _shown(frame, "No systemic regimen is reported with its agents.", if_any=("radiotherapy", "notes"),
+                  parts=REGIMEN_PARTS)
 
 
-def adverse_event_table(case: Case) -> pd.DataFrame | HTML:
-    return _shown(tables.adverse_event_table(case), "The source says nothing about adverse events.")
+def radiotherapy_table(case: Case) -> ReportTable | HTML:
+    """One row per target; shown as the courses and their targets and doses."""
+    frame = _quoted(tables.radiotherapy_table(case), case, "radiotherapy")
+    if not frame.empty:
+        frame = frame.join(_item_where(case.radiotherapy, frame["course"], "course"))
+    return _shown(frame, "No radiotherapy course is reported with its doses.", if_any=("regimen", "notes"),
+                  parts=RADIOTHERAPY_PARTS)
+
+
+def _item_where(items: list, ids: pd.Series, prefix: str) -> pd.DataFrame:
+    """The locator and quote of the regimen (or course) of each row, as columns ``<prefix>_locator``/``_quote``."""
+    where = {item.id: _where(item) for item in items}
+    return pd.DataFrame({f"{prefix}_{k}": [where[i][k] for i in ids] for k in ("locator", "quote")}, index=ids.index)
+
+
+def adverse_event_table(case: Case) -> ReportTable | HTML:
+    return _shown(_quoted(tables.adverse_event_table(case), case, "adverse_events"),
+                  "The source says nothing about adverse events.")
 
 
 def outcome_block(case: Case) -> HTML:
@@ -326,32 +505,36 @@ def outcome_block(case: Case) -> HTML:
                 + notes_html(o, "Notes on the outcome"))
 
 
-def metrics_table(case: Case) -> pd.DataFrame:
-    return _drop_empty_notes(tables.for_display(tables.metrics_table(case)))
+def metrics_table(case: Case) -> ReportTable:
+    return report_table(_drop_empty_notes(tables.for_display(tables.metrics_table(case))))
+
+
+_SOURCES = jinja2.Environment(autoescape=True).from_string(
+    "<ul><li>{{ s.citation }}{% if full %}"
+    "{% if s.doi %} <a href=\"https://doi.org/{{ s.doi }}\">doi:{{ s.doi }}</a>{% endif %}"
+    "{% if link %} <a href=\"{{ s.url }}\">{{ s.url }}</a>{% elif s.url %} {{ s.url }}{% endif %}"
+    "{% if s.file %}; source text: <code>{{ s.file }}</code>{% endif %}{% endif %}; {{ s.patient }}</li></ul>")
 
 
 def sources_block(case: Case, teaching: bool = False) -> HTML:
-    """The source's citation and addresses; in a teaching view no address, which would name the paper."""
+    """The source's citation with its DOI and address linked (an http(s) address only); in a teaching view no
+    address, which would name the paper."""
     s = case.source
-    if teaching:
-        return HTML(f"<ul><li>{_e(s.citation)}; {_e(s.patient)}</li></ul>")
-    rows = [f"<li>{_e(s.citation)}" + (f' <a href="https://doi.org/{_e(s.doi)}">doi:{_e(s.doi)}</a>' if s.doi else "")
-            + (f" {_e(s.url)}" if s.url else "") + (f"; source text: <code>{_e(s.file)}</code>" if s.file else "")
-            + f"; {_e(s.patient)}</li>"]
-    return HTML(f"<ul>{''.join(rows)}</ul>")
+    link = bool(s.url) and s.url.lower().startswith(("https://", "http://"))
+    return HTML(_SOURCES.render(s=s, full=not teaching, link=link))
 
 
-def discrepancy_table(case: Case) -> pd.DataFrame | HTML:
+def discrepancy_table(case: Case) -> ReportTable | HTML:
     rows = []
     for d in case.discrepancies:
         for i, st in enumerate(d.statements):
             rows.append({"discrepancy": d.id if i == 0 else "", "topic": d.topic if i == 0 else "",
-                         "statement": st.says, "locator": str(st.locator),
+                         "statement": st.says, **_where(st),
                          "note": (d.note or "") if i == 0 else "",
                          "notes": (tables.notes_text(d) or "") if i == 0 else ""})
     if not rows:
         return note("No disagreement between statements of the source was recorded.")
-    return _drop_empty_notes(pd.DataFrame(rows))
+    return report_table(_drop_empty_notes(pd.DataFrame(rows)))
 
 
 # ---------------------------------------------------------------- teaching: as-of note, questions, CARE
@@ -393,10 +576,10 @@ def discussion_questions(case: Case, reveal: bool = True) -> HTML:
     return HTML(f"<ol>{''.join(items)}</ol>{closing}")
 
 
-def care_coverage(case: Case, teaching: bool = False) -> pd.DataFrame | HTML:
+def care_coverage(case: Case, teaching: bool = False) -> ReportTable | HTML:
     """CARE checklist items the case's data covers, with what is missing (not in a teaching view: it tells the end)."""
     if teaching:
         return note("The CARE checklist coverage is part of the full report.")
     from . import care
 
-    return tables.for_display(care.care_table(case).replace("", None))
+    return report_table(tables.for_display(care.care_table(case).replace("", None)))
