@@ -24,7 +24,7 @@ DRUGS := data/reference/drugs.yaml
 NODE_STAMP := node_modules/.package-lock.json
 CASE_DECKS := $(foreach c,$(CASE_IDS),reports/slides/$(c).slides.html)
 
-.PHONY: help reports test lab clean distclean lock slides teach bench schema snakemake exports
+.PHONY: help reports test lab clean distclean lock slides teach teach-stages bench schema snakemake exports
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_.%/-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "caseseries (Python 3.11)" >/dev/null
 	touch $@
 
-reports: $(CASE_REPORTS) reports/series.html reports/index.html $(CASE_DECKS) ## render every case report, the series and the index (only what changed); remove reports of deleted cases
+reports: $(CASE_REPORTS) reports/series.html reports/index.html $(CASE_DECKS) reports/teaching.ipynb ## render every case report, the series, the decks, the teaching notebook and the index (only what changed); remove reports of deleted cases
 	$(BIN)/caseseries prune
 
 # Never deleted by make, on an error or an interrupt (Ctrl-C, make -j): `caseseries` writes every output
@@ -50,7 +50,7 @@ reports: $(CASE_REPORTS) reports/series.html reports/index.html $(CASE_DECKS) ##
 .PRECIOUS: reports/cases/%.ipynb reports/cases/%.html reports/series%ipynb reports/series%html \
 	reports/index.html reports/slides/%.slides.html \
 	$(foreach c,$(CASE_IDS),reports/cases/$(c).ipynb reports/cases/$(c).html reports/slides/$(c).slides.html) \
-	reports/series.ipynb reports/series.html
+	reports/series.ipynb reports/series.html reports/teaching.ipynb
 
 # One rule, two files: the kept notebook (checked by nbval) and its HTML.
 reports/cases/%.ipynb reports/cases/%.html: data/cases/%.yaml notebooks/case_report.ipynb $(SRC_FILES) $(STAMP)
@@ -62,15 +62,19 @@ reports/cases/%.ipynb reports/cases/%.html: data/cases/%.yaml notebooks/case_rep
 reports/series%ipynb reports/series%html: $(CASE_FILES) data/cases $(DRUGS) notebooks/case_series.ipynb $(SRC_FILES) $(STAMP)
 	$(BIN)/caseseries series
 
-reports/index.html: $(CASE_REPORTS) reports/series.html data/cases $(SRC_FILES) $(STAMP)
+reports/index.html: $(CASE_REPORTS) reports/series.html $(CASE_DECKS) data/cases $(SRC_FILES) $(STAMP)
 	$(BIN)/caseseries index
+
+# The teaching notebook (notebooks/teaching.ipynb) run for one case, kept and checked by nbval as the reports are.
+reports/teaching.ipynb: notebooks/teaching.ipynb $(CASE_FILES) data/cases $(DRUGS) $(SRC_FILES) $(STAMP)
+	$(BIN)/caseseries teaching-notebook
 
 # check-reports first: a kept report rendered from another template or version, or whose case file is gone,
 # is named in one line each (nbval would fail on it with pages of diffs, or pass against an old template).
 test: $(STAMP) $(NODE_STAMP) ## run every check: the kept reports are current, unit tests, nbval on them, the templates
 	$(BIN)/caseseries check-reports
 	$(BIN)/pytest tests -n 2 --durations=8
-	$(BIN)/pytest --nbval $(NBVAL) reports/cases reports/series.ipynb
+	$(BIN)/pytest --nbval $(NBVAL) reports/cases reports/series.ipynb reports/teaching.ipynb
 	$(BIN)/pytest --nbval-lax $(NBVAL) notebooks
 
 # The JSON Schema that editors use to complete and check case files as one types (each case file
@@ -136,6 +140,12 @@ teach: $(STAMP) $(NODE_STAMP) ## the teaching view as of a date: make teach CASE
 	@if [ -z "$(CASE)" ] || [ -z "$(AS_OF)" ]; then \
 	  echo "usage: make teach CASE=<case_id> AS_OF=<date> (e.g. AS_OF=2023-09, or AS_OF='rit-start + 6 months')" >&2; exit 2; fi
 	$(BIN)/caseseries teach "$(CASE)" "$(AS_OF)"
+
+# The unfolding case of every decision point (one offline deck and a stage-1 handout per case), for CASE= or all.
+teach-stages: $(STAMP) $(NODE_STAMP) ## the staged teaching deck and handout: make teach-stages [CASE=<id>] [SINGLE_FILE=1]
+	@set -e; for c in $(or $(CASE),$(CASE_IDS)); do \
+	  $(BIN)/caseseries teach "$$c" --stages $(if $(SINGLE_FILE),--single-file,); done
+	$(BIN)/caseseries index
 
 # Jupyter refuses to run as root unless told; the machines here run as root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)

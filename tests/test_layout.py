@@ -26,12 +26,16 @@ from test_browser import CHROMIUM, Browser
 
 CASES = sorted(p.stem for p in FIXTURE_CASES.glob("*.yaml"))
 TAUGHT, AS_OF = "fx-cervix-calendar", "2020-09"
-TEACHING = f"case-{hashlib.sha256(TAUGHT.encode()).hexdigest()[:8]}@{AS_OF}"
+NEUTRAL = f"case-{hashlib.sha256(TAUGHT.encode()).hexdigest()[:8]}"
+TEACHING = f"{NEUTRAL}@{AS_OF}"
+STAGED = f"{NEUTRAL}.stages.html"  # the unfolding deck (teach --stages), also made as one file
 SINGLE = "fx-lung-egfr"  # also made as one file, with no reveal.js folder beside it
 PAGES = [f"reports/cases/{c}.html" for c in CASES] + ["reports/series.html", "reports/index.html",
-                                                       f"reports/teaching/{TEACHING}.html"]
+                                                       f"reports/teaching/{TEACHING}.html",
+                                                       f"reports/teaching/{NEUTRAL}.handout.html"]
 DECKS = [f"reports/slides/{c}.slides.html" for c in CASES] + [f"reports/slides/{TEACHING}.slides.html",
-                                                               f"single/{SINGLE}.slides.html"]
+                                                               f"single/{SINGLE}.slides.html",
+                                                               f"reports/slides/{STAGED}", f"single/{STAGED}"]
 MIN_TEXT = 24  # px, on slides
 SCROLLABLE_PAGE_PARTS: dict[str, str] = {}  # selector -> why it may scroll sideways; none is needed today
 
@@ -112,11 +116,15 @@ def project(tmp_path_factory) -> Path:
     if not (ROOT / "node_modules" / "reveal.js" / "dist" / "reveal.js").is_file():
         pytest.fail("reveal.js is not installed in node_modules: run `npm ci` (make test does)")
     root = copy_fixture_project(tmp_path_factory.mktemp("layout"), node_modules=True)
-    for args in (("render", *CASES), ("series",), ("index",), ("teach", TAUGHT, AS_OF), ("slides", SINGLE, "--single-file")):
+    for args in (("render", *CASES), ("series",), ("index",), ("teach", TAUGHT, AS_OF), ("slides", SINGLE, "--single-file"),
+                 ("teach", TAUGHT, "--stages", "--single-file")):
         out = run_cli(*args, root=root)
         assert out.returncode == 0, (args, out.stderr)
     (root / "single").mkdir()
     shutil.move(root / f"reports/slides/{SINGLE}.slides.html", root / "single")
+    shutil.move(root / f"reports/slides/{STAGED}", root / "single")
+    out = run_cli("teach", TAUGHT, "--stages", root=root)
+    assert out.returncode == 0, out.stderr
     out = run_cli("slides", root=root)
     assert out.returncode == 0, out.stderr
     return root
@@ -192,10 +200,11 @@ def test_title_slide_has_the_title_and_the_as_of_date_only(project, browser):
     assert " ".join(DISCLOSURE_RULE.split()[:12]) in " ".join(title["notes"].split()), title
 
 
-def test_single_file_deck_loads_nothing_else(project, browser):
-    browser.open(project / f"single/{SINGLE}.slides.html")
+@pytest.mark.parametrize("deck", [f"{SINGLE}.slides.html", STAGED])
+def test_single_file_deck_loads_nothing_else(project, browser, deck):
+    browser.open(project / f"single/{deck}")
     assert browser.evaluate(READY)
     assert [u for u in browser.requests() if not u.startswith(("data:", "about:"))] == [
-        (project / f"single/{SINGLE}.slides.html").resolve().as_uri()]
+        (project / f"single/{deck}").resolve().as_uri()]
     assert browser.evaluate("getComputedStyle(document.querySelector('.reveal h2')).fontFamily").startswith(
         '"Source Sans Pro"') and browser.evaluate("document.fonts.check('24px \"Source Sans Pro\"')")

@@ -145,6 +145,12 @@ def cmd_teach(args: argparse.Namespace) -> int:
     from .render import RenderError, run, teach_job
     from .slides import SlidesError, install_reveal
 
+    if args.stages:
+        return _teach_stages(args)
+    if args.as_of is None:
+        print("caseseries teach: give an as-of date (e.g. 2023-09, or 'rit-start + 6 months'), or --stages for the "
+              "unfolding deck of every decision point", file=sys.stderr)
+        return 2
     try:
         job = teach_job(args.case_id, args.as_of)
         if args.no_slides:
@@ -158,11 +164,28 @@ def cmd_teach(args: argparse.Namespace) -> int:
     return 0
 
 
+def _teach_stages(args: argparse.Namespace) -> int:
+    from .render import RenderError
+    from .slides import SlidesError
+    from .stagedeck import StageError, write_stages
+
+    if args.as_of is not None:
+        print("caseseries teach: --stages makes every decision point's stage; give no as-of date with it",
+              file=sys.stderr)
+        return 2
+    try:
+        write_stages(args.case_id, single_file=args.single_file, progress=sys.stderr)
+    except (RenderError, SlidesError, StageError) as exc:
+        print(f"caseseries teach: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_slides(args: argparse.Namespace) -> int:
     from .slides import SlidesError, render_case_decks
 
     try:
-        render_case_decks(args.case_ids, progress=sys.stderr)
+        render_case_decks(args.case_ids, progress=sys.stderr, single_file=args.single_file)
     except SlidesError as exc:
         print(f"caseseries slides: {exc}", file=sys.stderr)
         return 1
@@ -271,6 +294,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teaching_notebook(args: argparse.Namespace) -> int:
+    from .interactive import render_teaching
+    from .load import CaseFileError, display_path, find_case
+    from .paths import CaseIdError
+    from .render import RenderError
+
+    try:
+        if args.case_id is not None:
+            find_case(args.case_id)  # a bad id or case file is named before a kernel starts
+        print(f"wrote {display_path(render_teaching(args.case_id))}", file=sys.stderr)
+    except (CaseIdError, CaseFileError, RenderError) as exc:
+        print(f"caseseries teaching-notebook: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from .index import write_index
     from .load import display_path
@@ -312,14 +351,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case_ids", nargs="*", metavar="CASE_ID")
     p.set_defaults(func=cmd_render)
 
-    p = sub.add_parser("teach", help="the teaching view as of a date: reports/teaching/<id>@<date>.html and a deck")
+    p = sub.add_parser("teach", help="the teaching view as of a date (reports/teaching/case-<hash>@<date>.html and a "
+                       "deck), or with --stages the unfolding deck of every decision point and a stage-1 handout")
     p.add_argument("case_id", metavar="CASE_ID")
-    p.add_argument("as_of", metavar="AS_OF", help="2023-09, 2019-04-04, or an offset such as 'rit-start + 6 months'")
+    p.add_argument("as_of", metavar="AS_OF", nargs="?",
+                   help="2023-09, 2019-04-04, or an offset such as 'rit-start + 6 months'")
     p.add_argument("--no-slides", action="store_true", help="skip the reveal.js deck in reports/slides")
+    p.add_argument("--stages", action="store_true",
+                   help="one deck of every decision point (reports/slides/case-<hash>.stages.html: what is known, the "
+                        "question, commit, the reveal; answers in the speaker notes) and the stage-1 handout for print "
+                        "(reports/teaching/case-<hash>.handout.html)")
+    p.add_argument("--single-file", action="store_true", help="with --stages: reveal.js inlined in the deck, "
+                   "which then opens offline on its own (sent by mail, on a USB stick)")
     p.set_defaults(func=cmd_teach)
 
     p = sub.add_parser("slides", help="reveal.js decks of the rendered reports in reports/slides (default: all)")
     p.add_argument("case_ids", nargs="*", metavar="CASE_ID")
+    p.add_argument("--single-file", action="store_true",
+                   help="reveal.js written into each deck (one HTML file, still no network) instead of reveal.js/ beside it")
     p.set_defaults(func=cmd_slides)
 
     p = sub.add_parser("care", help="CARE checklist coverage of the cases (default: the whole series)")
@@ -354,6 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, choices=("fhir", "cbioportal", "phenopacket"))
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write into, e.g. reports/exports/fhir")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("teaching-notebook", help="write reports/teaching.ipynb: notebooks/teaching.ipynb run for "
+                       "one case (default: the case with the most dated facts), kept and checked by nbval")
+    p.add_argument("case_id", metavar="CASE_ID", nargs="?")
+    p.set_defaults(func=cmd_teaching_notebook)
 
     p = sub.add_parser("index", help="write reports/index.html: every case and the series, with links")
     p.set_defaults(func=cmd_index)

@@ -42,6 +42,7 @@ DISCLOSURE_RULE = (
 )
 
 WITHHELD = "[withheld]"
+AS_OF_SECTION = "teaching view as of"  # the locator of a view's censored outcome: where its last contact comes from
 FALLBACK_TITLE = "Teaching case"
 
 
@@ -147,7 +148,7 @@ def case_as_of(case: Case, as_of: str | DateSpec | When) -> Case:
             status="alive" if known.after(tl.last_contact) else "unknown",
             status_as_worded=f"as of {cut.words}; what happened next is not shown",
             last_contact=when, durations=[],
-            locator=Locator(section=f"teaching view as of {cut.words}, not a statement of the source"))
+            locator=Locator(section=f"{AS_OF_SECTION} {cut.words}, not a statement of the source"))
 
     def items(field: str, name: str) -> list:
         return [x if name != "date" else x.model_copy(update={"date": known.restated((field, i, name), x.date)})
@@ -366,10 +367,18 @@ _NOT_PROSE = frozenset({"case_id", "id", "date", "start", "end", "ongoing_as_of"
                         "last_contact", "decision_point", "origin", "of"})
 
 
+def as_of_words(case: Case) -> str | None:
+    """'2019-04-04' when the case is a teaching view whose story is cut there (its last contact is the as-of date)."""
+    section = case.outcome.locator.section
+    if not section.startswith(AS_OF_SECTION + " "):
+        return None
+    return section.removeprefix(AS_OF_SECTION + " ").removesuffix(", not a statement of the source")
+
+
 def as_of_label(as_of: str | DateSpec | When) -> str:
     """The as-of date for a file name, as the case file would state it: '2023-09', 'rit-start+6months'."""
     text = as_of.stated if isinstance(as_of, When) else str(parse_date(as_of))
     return re.sub(r"\s+", "", text).replace(">", "gt")
 
 
-__all__ = ["late_words", "words", "fact_text", "case_as_of", "as_of_point", "as_of_label", "DISCLOSURE_RULE", "DisclosureError", "WITHHELD"]
+__all__ = ["as_of_words", "late_words", "words", "fact_text", "case_as_of", "as_of_point", "as_of_label", "DISCLOSURE_RULE", "DisclosureError", "WITHHELD"]

@@ -208,6 +208,35 @@ def explorer(case_ids: list[str] | None = None, case_id: str | None = None):
     return w.VBox([w.HBox([picker, slider]), out])
 
 
+def stage_stepper(case: Case):
+    """The stages of an unfolding case, one at a time (stagedeck.stage_view): a stage selector and a reveal toggle
+    for the teacher stepping through the case live in JupyterLab."""
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    from . import stagedeck
+    from .stages import stages
+
+    count = len(stages(case))
+    picker = w.ToggleButtons(options=[(f"Stage {n}", n) for n in range(1, count + 1)], description="stage")
+    reveal = w.ToggleButton(value=False, description="Reveal what was done", icon="eye")
+    out = w.Output()
+
+    def draw(*_):
+        out.clear_output(wait=True)
+        with out:
+            display(HTML(stagedeck.stage_view(case, picker.value, reveal=reveal.value)))
+
+    def pick(*_):
+        reveal.value = False  # a new stage starts hidden
+        draw()
+
+    picker.observe(pick, "value")
+    reveal.observe(draw, "value")
+    draw()
+    return w.VBox([w.HBox([picker, reveal]), out])
+
+
 # ---------------------------------------------------------------- the kept explore notebook
 
 WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
@@ -236,3 +265,28 @@ def render_explore(notebook: "Path | None" = None) -> "Path":
     nb.metadata.pop("widgets", None)
     render.write_atomic(path, nbformat.writes(nb) + "\n")
     return path
+
+
+def render_teaching(case_id: "str | None" = None, root: "Path | None" = None) -> "Path":
+    """Run notebooks/teaching.ipynb for one case (default: the case with the most dated facts) into
+    reports/teaching.ipynb, kept with its outputs and checked by nbval; widget outputs are not kept."""
+    from pathlib import Path
+
+    import nbformat
+    import papermill
+
+    from . import render
+    from .paths import project_root
+
+    root = Path(root) if root else project_root()
+    out = root / "reports" / "teaching.ipynb"
+    job = render.Job("teaching", root / "notebooks" / "teaching.ipynb", {"case_id": case_id}, out,
+                     out.with_suffix(".html"), "Teaching an unfolding case")
+    render.check_writable([out])
+    nb = render.execute(job, papermill)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", []) if WIDGET_MIMETYPE not in o.get("data", {})]
+    nb.metadata.pop("widgets", None)
+    render.write_atomic(out, nbformat.writes(nb) + "\n")
+    return out

@@ -8,7 +8,7 @@ A case is a model, an id or the path of a case file.
 
 from __future__ import annotations
 
-__all__ = ["explorer", "markers", "timeline"]
+__all__ = ["explorer", "markers", "stages", "timeline"]
 
 
 def timeline(case, time_axis: str = "calendar", interactive: bool = False):
@@ -48,3 +48,11 @@ def explorer(case_ids=None, case_id=None):
     from . import interactive as ix
 
     return ix.explorer(case_ids, case_id)
+
+
+def stages(case):
+    """The unfolding case for a teacher (ipywidgets): a stage selector and a reveal toggle over each stage's view."""
+    from . import api
+    from . import interactive as ix
+
+    return ix.stage_stepper(api.case(case))

@@ -29,6 +29,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from . import drugs  # noqa: E402
 from .dates import DAYS_PER_MONTH  # noqa: E402
+from .disclosure import as_of_words  # noqa: E402
 from .model import Case, course_name  # noqa: E402
 from .tables import LANES, course_label, lane_of_event, lane_of_regimen, reference_limit  # noqa: E402
 from .timeline import CALENDAR, Entry, Timeline, When, timeline  # noqa: E402
@@ -409,8 +410,10 @@ def timeline_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
     if frame.on_axis(last):
         lx = x(last.position)
         ax.axvline(lx, color="0.3", linestyle="--", linewidth=1, gid="last-contact")
-        words = "last contact" + (" (this or later)" if last.open_end else "")
-        fixed.append(ax.annotate(f"{words}: {case.outcome.status}", (lx, len(lanes) - 0.4), ha="right",
+        cut = as_of_words(case)  # a teaching view: the line is the as-of date, not a last contact
+        words = f"as of {cut}" if cut else "last contact" + (" (this or later)" if last.open_end else "") + \
+            f": {case.outcome.status}"
+        fixed.append(ax.annotate(words, (lx, len(lanes) - 0.4), ha="right",
                                  va="bottom", fontsize=8, color="0.3", xytext=(-3, 0), textcoords="offset points"))
     fixed += _finish_axis(ax, frame)
     ax.set_yticks(range(len(lanes)), list(reversed(lanes)))

@@ -394,8 +394,9 @@ def render_cases(case_ids: list[str], progress=sys.stderr) -> None:
 
 # The kept notebooks and the template each is rendered from.
 KEPT = (("reports/cases", "*.ipynb", "notebooks/case_report.ipynb"),
-        ("reports", "series.ipynb", "notebooks/case_series.ipynb"))
-NOT_CASES = frozenset({"series", "index"})  # names of outputs under reports/ that belong to no one case
+        ("reports", "series.ipynb", "notebooks/case_series.ipynb"),
+        ("reports", "teaching.ipynb", "notebooks/teaching.ipynb"))
+NOT_CASES = frozenset({"series", "index", "teaching"})  # names of outputs under reports/ that belong to no one case
 
 
 def template_hash(template: Path) -> str:

@@ -119,6 +119,7 @@ def _in_order(tl: Timeline, rows: list[tuple[When | None, dict]], columns: list[
 # ---------------------------------------------------------------- chronology
 
 
+ONGOING = " (ongoing)"  # after the label of a regimen going on at the case's (or the view's) last date
 TIMELINE_COLUMNS = ["when", "end", "precision", "earliest", "latest", "lane", "kind", "label", "notes", "locator"]
 _DATE_FIELD = {"events": "date", "regimens": "start", "radiotherapy": "start", "imaging": "date", "markers": "date",
                "adverse_events": "date"}
@@ -131,7 +132,7 @@ def _describe(case: Case, field: str, item, span: Span | None, reference) -> dic
         return {"lane": lane_of_event(item.kind), "kind": item.kind, "label": item.label + detail}
     if field == "regimens":
         label = drugs.regimen_name(item, reference)
-        label += " (ongoing)" if span is not None and span.end_basis == "ongoing" else ""
+        label += ONGOING if span is not None and span.end_basis == "ongoing" else ""
         return {"lane": lane_of_regimen(item.modality), "kind": item.modality, "label": f"{item.setting}: {label}"}
     if field == "radiotherapy":
         return {"lane": "radiotherapy", "kind": KIND_NOT_STATED if item.kind == NOT_STATED else item.kind,

@@ -1,0 +1,186 @@
+"""The unfolding case as files: one offline reveal.js deck of every stage, and a printable stage-1 handout.
+
+Made from caseseries.stages without running a kernel. The deck's audience view shows per
+stage only what the as-of view of that stage holds, then the reveal; answers and source
+quotes are speaker notes. File names are neutral (``case-<8 hex of the id>``): the id
+may name the drug. HTML comes from Jinja2 templates with autoescape.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import report
+from .disclosure import DISCLOSURE_RULE
+from .model import Case
+from .paths import neutral_stem
+from .stages import Stage, stages
+
+TEMPLATES = Path(__file__).parent / "templates" / "stages"
+ROWS_PER_SLIDE = 8
+LINES_PER_SLIDE = 13  # table lines a slide holds at 24 px under its heading
+COLUMN_CHARACTERS = {"when": 15, "kind": 15, "label": 48, "source": 14}  # a line of each column at 24 px
+
+
+class StageError(ValueError):
+    """A case with no point at which a stage can be placed (no dated fact on its time axis)."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    data: str  # base64 PNG
+    alt: str
+
+
+def row_dicts(frame) -> list[dict]:
+    """Chronology rows as the templates read them; missing values empty."""
+    def text(value) -> str:
+        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+    return [{"when": text(r["when"]), "kind": text(r["kind"]), "label": text(r["label"]),
+             "source": text(r["locator"]), "quote": text(r.get("quote"))} for _, r in frame.iterrows()]
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """How many lines text takes wrapped at word boundaries in a column of about `width` characters."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, 0
+        used += (1 if used else 0) + len(word)
+        lines += max(0, (len(word) - 1) // width)  # a word longer than the column breaks
+    return lines
+
+
+def pages(rows: list[dict]) -> list[list[dict]]:
+    """Rows split over slides: at most ROWS_PER_SLIDE rows and about LINES_PER_SLIDE wrapped lines each."""
+    out: list[list[dict]] = [[]]
+    lines = 0
+    for row in rows:
+        height = max(1, *(wrapped_lines(row[column], width) for column, width in COLUMN_CHARACTERS.items()))
+        if out[-1] and (len(out[-1]) == ROWS_PER_SLIDE or lines + height > LINES_PER_SLIDE):
+            out.append([])
+            lines = 0
+        out[-1].append(row)
+        lines += height
+    return out if out[0] else []
+
+
+def figure(view: Case) -> Figure | None:
+    """The as-of view's timeline as a PNG with its alt text; None when nothing can be placed."""
+    image = report.timeline_figure(view)
+    if not isinstance(getattr(image, "data", None), bytes):
+        return None
+    return Figure(base64.b64encode(image.data).decode("ascii"), image.alt or "Timeline of the case so far")
+
+
+def _stage_context(stage: Stage, last: bool) -> dict:
+    known = pages(row_dicts(stage.new_rows)) if stage.number == 1 else []  # later stages: the reveal showed them
+    return {"number": stage.number, "when": stage.as_of.words, "summary": report.case_summary(stage.view)
+            if stage.number == 1 else None, "known": known, "figure": figure(stage.view),
+            "prompts": stage.prompts, "revealed": pages(row_dicts(stage.revealed_rows)), "last": last}
+
+
+def _stages(case: Case) -> list[Stage]:
+    staged = stages(case)
+    if not staged:
+        raise StageError(f"{case.case_id}: no decision point can be placed: the case has no question and no dated "
+                         "fact on its time axis to stop at")
+    return staged
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def deck_html(case: Case, inline: dict | None = None, prefix: str = "reveal.js") -> str:
+    """The staged deck: title, each stage (known, decide, reveal), then the outcome and the source."""
+    report.setup()
+    staged = _stages(case)
+    context = [_stage_context(s, s is staged[-1]) for s in staged]
+    return _environment().get_template("deck.html.j2").render(
+        title=case.neutral_title or "Teaching case", stages=context, rule=DISCLOSURE_RULE,
+        outcome=_markup(report.outcome_block(case).data),
+        source=_markup(report.sources_block(case).data), inline=inline, prefix=prefix)
+
+
+def _markup(html: str):
+    """Trusted HTML, CSS or JS into a template: report.py's blocks escape every value they hold; reveal.js's files."""
+    from markupsafe import Markup
+
+    return Markup(html)
+
+
+def handout_html(case: Case) -> str:
+    """Stage 1 for print: what is known, the timeline, the question and room to answer; no answer, no source."""
+    report.setup()
+    staged = _stages(case)
+    first = staged[0]
+    stage = {"when": first.as_of.words, "summary": report.case_summary(first.view),
+             "rows": row_dicts(first.new_rows), "figure": figure(first.view), "prompts": first.prompts}
+    return _environment().get_template("handout.html.j2").render(
+        title=case.neutral_title or "Teaching case", stage=stage, count=len(staged))
+
+
+def stage_view(case: Case, number: int, reveal: bool = False, with_figure: bool = True) -> str:
+    """Stage ``number`` (1-based) as an HTML block for a notebook: the view then (every row known by then), its
+    timeline (unless ``with_figure`` is False), the question; with ``reveal`` what followed and the recorded answers."""
+    report.setup()
+    staged = _stages(case)
+    if not 1 <= number <= len(staged):
+        raise StageError(f"{case.case_id}: stage {number} does not exist: the case has {len(staged)} stage(s)")
+    stage = staged[number - 1]
+    from .stages import chronology
+
+    context = {"number": stage.number, "when": stage.as_of.words, "summary": report.case_summary(stage.view),
+               "rows": row_dicts(chronology(stage.view)), "figure": figure(stage.view) if with_figure else None,
+               "prompts": stage.prompts,
+               "revealed": row_dicts(stage.revealed_rows)}
+    return _environment().get_template("view.html.j2").render(stage=context, count=len(staged), reveal=reveal)
+
+
+def inline_reveal(reveal_dir: Path) -> dict:
+    """reveal.js's CSS and JS as text, for a single-file deck."""
+    def read(*parts: str) -> str:
+        return (reveal_dir.joinpath(*parts)).read_text(encoding="utf-8").replace("</script", "<\\/script").replace("</style", "<\\/style")
+
+    theme = re.sub(r"@import url\([^)]*\);", "", read("dist", "theme", "white.css"))  # its web font: a file beside it
+    parts = {"reset_css": read("dist", "reset.css"), "reveal_css": read("dist", "reveal.css"), "theme_css": theme,
+             "reveal_js": read("dist", "reveal.js"), "notes_js": read("plugin", "notes", "notes.js")}
+    return {name: _markup(text) for name, text in parts.items()}  # code, not text: never escaped
+
+
+def stage_paths(case_id: str, root: Path) -> tuple[Path, Path]:
+    """(deck, handout) of a case's unfolding discussion, under neutral names."""
+    stem = neutral_stem(case_id)
+    return (root / "reports" / "slides" / f"{stem}.stages.html",
+            root / "reports" / "teaching" / f"{stem}.handout.html")
+
+
+def write_stages(case_id: str, root: Path | None = None, single_file: bool = False, progress=None) -> list[Path]:
+    """Write the staged deck (reveal.js beside it, or inlined) and the handout; both made before either is written."""
+    from .load import find_case
+    from .paths import project_root
+    from .render import check_writable, write_atomic
+    from .slides import install_reveal, reveal_source
+
+    root = root or project_root()
+    case = find_case(case_id, root / "data" / "cases")
+    deck, handout = stage_paths(case_id, root)
+    check_writable([deck, handout])
+    inline = inline_reveal(reveal_source(root)) if single_file else None
+    texts = [(deck, deck_html(case, inline=inline)), (handout, handout_html(case))]
+    if not single_file:
+        install_reveal(deck.parent, root)
+    for path, text in texts:
+        write_atomic(path, text)
+        if progress is not None:
+            print(f"wrote {path.relative_to(root) if path.is_relative_to(root) else path}", file=progress, flush=True)
+    return [deck, handout]
