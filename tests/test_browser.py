@@ -250,13 +250,15 @@ def test_deck_figure_slide_is_legible(teaching, browser, tmp_path):
     browser.open(deck)
     box = browser.evaluate("""(async () => {
       for (let i = 0; i < 100 && !(window.Reveal && Reveal.isReady()); i++) await new Promise(r => setTimeout(r, 50));
-      const slides = Reveal.getHorizontalSlides();
-      const index = slides.findIndex(s => (s.querySelector('h2') || {}).textContent?.startsWith('Timeline'));
-      Reveal.slide(index, 0);
+      const slides = Reveal.getSlides();  // the figure may be on a "(continued)" slide below its heading's
+      const index = slides.findIndex(s => (s.querySelector('h2, h3') || {}).textContent?.startsWith('Timeline')
+                                          && s.querySelector('img'));
+      const at = Reveal.getIndices(slides[index]);
+      Reveal.slide(at.h, at.v || 0);
       await new Promise(r => setTimeout(r, 300));
       const img = slides[index].querySelector('img');
       const r = img.getBoundingClientRect();
-      return {index, width: r.width, height: r.height, top: r.top, bottom: r.bottom};
+      return {index: at.h, width: r.width, height: r.height, top: r.top, bottom: r.bottom};
     })()""")
     assert box["index"] > 0 and box["width"] >= 1000, box
     shot = Image.open(io.BytesIO(browser.screenshot(tmp_path / "timeline.png"))).convert("RGB")

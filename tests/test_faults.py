@@ -653,7 +653,7 @@ def test_interrupted_make_reports_never_deletes_kept_notebooks(tmp_path):
     _git(root, "commit", "-qm", "the kept reports")
     kept = [p for p in _git(root, "ls-files", "reports").split() if p.endswith(".ipynb")]
     assert sorted(kept) == ["reports/cases/fault-base.ipynb", "reports/cases/fault-twin.ipynb",
-                            "reports/series.ipynb"]
+                            "reports/series.ipynb", "reports/teaching.ipynb"]
     assert run(["check-reports"], root).returncode == 0
 
     for delay in (0.5, 2.5, 4.5, 6.5):  # starting; in the case kernels; writing; the series and the decks

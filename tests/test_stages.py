@@ -17,7 +17,7 @@ from caseseries.disclosure import case_as_of
 from caseseries.load import load_case
 from caseseries.stages import FALLBACK_QUESTION, stages
 from caseseries.timeline import timeline
-from conftest import FIXTURE, FIXTURE_CASES, copy_fixture_project, run_cli
+from conftest import FIXTURE, FIXTURE_CASES, copy_fixture_project, published_ids, run_cli
 from test_spoilers import _fixtures, _published, _synthetic, derived_numbers, split_facts, tokens
 
 TEMPLATE_WORDS = set().union(*(tokens(p.read_text(encoding="utf-8"))
@@ -161,3 +161,33 @@ def test_teach_stages_writes_a_neutral_deck_and_handout(tmp_path):
     assert 'src="reveal.js' not in alone and "Reveal.initialize" in alone and "@import" not in alone
     both = run_cli("teach", case_id, "2020-09", "--stages", root=root)
     assert both.returncode == 2 and "no as-of date" in both.stderr and "Traceback" not in both.stderr
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from test_browser import CHROMIUM, Browser
+
+    if CHROMIUM is None:
+        pytest.skip("no Chromium found (/usr/bin/chromium)")
+    b = Browser(tmp_path_factory.mktemp("chromium"))
+    yield b
+    b.close()
+
+
+@pytest.mark.parametrize("case_id", published_ids())
+def test_staged_deck_of_every_published_case_runs_offline_as_one_file(tmp_path, browser, case_id):
+    """Each published case's deck, reveal.js inlined, alone in a folder: every slide is there, every image decodes,
+    and nothing but the file itself is requested."""
+    from caseseries.load import find_case
+    from caseseries.slides import inline_reveal
+    from conftest import ROOT
+    from test_layout import IMAGES, READY
+
+    deck = tmp_path / "deck.html"
+    deck.write_text(inline_reveal(stagedeck.deck_html(find_case(case_id)), ROOT), encoding="utf-8")
+    browser.open(deck)
+    shown = browser.evaluate(READY)
+    assert shown and len(shown) == len(slides(deck.read_text(encoding="utf-8")))
+    assert browser.evaluate(f"({IMAGES})(document)") == []
+    assert [u for u in browser.requests() if not u.startswith(("data:", "about:"))] == [deck.resolve().as_uri()]
+    assert browser.errors() == [] and browser.failures() == []

@@ -114,6 +114,23 @@ def _output_cell(ident: str, output: dict, kind: str = "-") -> nbformat.Notebook
                                "metadata": {"slideshow": {"slide_type": kind}}, "outputs": [output]})
 
 
+FIGURE_WIDTH = 0.85  # of the slide's inner width, at least, for a figure read from the back of a room
+
+
+def figure_height(data: dict, layout: Layout = LAYOUT) -> float:
+    """The height a figure takes drawn FIGURE_WIDTH of the slide wide (its PNG's proportions; half a slide if not known)."""
+    import base64
+    import struct
+
+    png = data.get("image/png")
+    try:
+        head = base64.b64decode("".join(png)[:64]) if png else b""
+        width, height = struct.unpack(">II", head[16:24])
+        return FIGURE_WIDTH * layout.inner_width * height / width
+    except (ValueError, struct.error, ZeroDivisionError):
+        return layout.budget / 2
+
+
 class Section:
     """The slides of one section, filled in order: ``cells`` are the notebook cells that make them."""
 
@@ -132,7 +149,8 @@ class Section:
             rest = cells
         self.ident, self.continued = first.id, f"{line} (continued)"
         self.cells.append(opening)
-        self.used, self.fresh, self.full = _markdown_height(opening.source, layout), True, False
+        prose = bool(heading) and bool(first.source[heading.end():].strip())  # text under the heading, same cell
+        self.used, self.fresh, self.full = _markdown_height(opening.source, layout), not prose, False
         self.fresh_room = layout.budget - _markdown_height(self.continued, layout)
         for cell in rest:
             self.add(cell)
@@ -197,8 +215,10 @@ class Section:
         self._put(cell, height, idea=False)
 
     def _figure(self, cell) -> None:
-        """A figure takes the rest of its slide (the deck's script scales it to what is left); half a slide at least."""
-        if not self.fresh and (self.full or self.room < self.layout.budget / 2):
+        """A figure takes the rest of its slide (the deck's script scales it to what is left): as much room as it
+        needs to be drawn at FIGURE_WIDTH of the slide's width, else it goes on a slide of its own."""
+        needed = figure_height(cell.outputs[0].get("data", {}), self.layout)
+        if not self.fresh and (self.full or self.room < min(needed, self.fresh_room)):
             self.next_slide()
         self._put(cell, max(self.room, 0), idea=True)
 

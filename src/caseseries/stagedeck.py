@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from . import report
 from .disclosure import DISCLOSURE_RULE
 from .model import Case
 from .paths import neutral_stem
+from .slides import REVEAL_DIR
 from .stages import Stage, stages
 
 TEMPLATES = Path(__file__).parent / "templates" / "stages"
@@ -100,7 +100,7 @@ def _environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def deck_html(case: Case, inline: dict | None = None, prefix: str = "reveal.js") -> str:
+def deck_html(case: Case) -> str:
     """The staged deck: title, each stage (known, decide, reveal), then the outcome and the source."""
     report.setup()
     staged = _stages(case)
@@ -108,7 +108,7 @@ def deck_html(case: Case, inline: dict | None = None, prefix: str = "reveal.js")
     return _environment().get_template("deck.html.j2").render(
         title=case.neutral_title or "Teaching case", stages=context, rule=DISCLOSURE_RULE,
         outcome=_markup(report.outcome_block(case).data),
-        source=_markup(report.sources_block(case).data), inline=inline, prefix=prefix)
+        source=_markup(report.sources_block(case).data), prefix=REVEAL_DIR)
 
 
 def _markup(html: str):
@@ -146,17 +146,6 @@ def stage_view(case: Case, number: int, reveal: bool = False, with_figure: bool 
     return _environment().get_template("view.html.j2").render(stage=context, count=len(staged), reveal=reveal)
 
 
-def inline_reveal(reveal_dir: Path) -> dict:
-    """reveal.js's CSS and JS as text, for a single-file deck."""
-    def read(*parts: str) -> str:
-        return (reveal_dir.joinpath(*parts)).read_text(encoding="utf-8").replace("</script", "<\\/script").replace("</style", "<\\/style")
-
-    theme = re.sub(r"@import url\([^)]*\);", "", read("dist", "theme", "white.css"))  # its web font: a file beside it
-    parts = {"reset_css": read("dist", "reset.css"), "reveal_css": read("dist", "reveal.css"), "theme_css": theme,
-             "reveal_js": read("dist", "reveal.js"), "notes_js": read("plugin", "notes", "notes.js")}
-    return {name: _markup(text) for name, text in parts.items()}  # code, not text: never escaped
-
-
 def stage_paths(case_id: str, root: Path) -> tuple[Path, Path]:
     """(deck, handout) of a case's unfolding discussion, under neutral names."""
     stem = neutral_stem(case_id)
@@ -169,14 +158,17 @@ def write_stages(case_id: str, root: Path | None = None, single_file: bool = Fal
     from .load import find_case
     from .paths import project_root
     from .render import check_writable, write_atomic
-    from .slides import install_reveal, reveal_source
+    from .slides import inline_reveal, install_reveal, reveal_source
 
     root = root or project_root()
     case = find_case(case_id, root / "data" / "cases")
     deck, handout = stage_paths(case_id, root)
     check_writable([deck, handout])
-    inline = inline_reveal(reveal_source(root)) if single_file else None
-    texts = [(deck, deck_html(case, inline=inline)), (handout, handout_html(case))]
+    text = deck_html(case)
+    if single_file:
+        reveal_source(root)  # fails, saying how to install it, when node_modules has no reveal.js
+        text = inline_reveal(text, root)
+    texts = [(deck, text), (handout, handout_html(case))]
     if not single_file:
         install_reveal(deck.parent, root)
     for path, text in texts:
