@@ -132,11 +132,11 @@ def test_pages_split_long_rows_over_slides():
     long = " ".join(["word"] * (width // 5 * 4))  # four lines of the details column
     rows = [{"when": "2020-01", "kind": "k", "label": long, "source": "s", "quote": ""} for _ in range(5)]
     assert stagedeck.wrapped_lines(long, width) == 4
-    per_slide = stagedeck.LINES_PER_SLIDE // 4
+    per_slide = int(stagedeck.TABLE_ROOM // (stagedeck.ROW + 4 * stagedeck.LINE))
     assert [len(p) for p in stagedeck.pages(rows)] == [per_slide, 5 - per_slide]
     short = [{"when": "2020-01", "kind": "k", "label": "x", "source": "s", "quote": ""} for _ in range(10)]
     assert [len(p) for p in stagedeck.pages(short)] == [stagedeck.ROWS_PER_SLIDE, 10 - stagedeck.ROWS_PER_SLIDE]
-    source = "Case presentation, paragraph 5"  # a narrow column wraps too: the row is as tall as its tallest cell
+    source = "Case presentation, paragraph 12"  # a narrow column wraps too: the row is as tall as its tallest cell
     assert stagedeck.pages([{**short[0], "source": source}])[0][0]["source"] == source
     assert stagedeck.wrapped_lines(source, stagedeck.COLUMN_CHARACTERS["source"]) == 3
     assert stagedeck.pages([]) == []

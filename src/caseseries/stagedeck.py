@@ -24,8 +24,9 @@ from .stages import Stage, stages
 
 TEMPLATES = Path(__file__).parent / "templates" / "stages"
 ROWS_PER_SLIDE = 8
-LINES_PER_SLIDE = 13  # table lines a slide holds at 24 px under its heading
-COLUMN_CHARACTERS = {"when": 15, "kind": 15, "label": 48, "source": 14}  # a line of each column at 24 px
+TABLE_ROOM = 580  # px of a 1280×800 slide for the table rows, under the stage line, the heading and the table head
+LINE, ROW = 31.2, 13  # px: a line of 24 px text, and a row's padding and rule
+COLUMN_CHARACTERS = {"when": 16, "kind": 16, "label": 52, "source": 16}  # a line of each column at 24 px
 
 
 class StageError(ValueError):
@@ -59,16 +60,16 @@ def wrapped_lines(text: str, width: int) -> int:
 
 
 def pages(rows: list[dict]) -> list[list[dict]]:
-    """Rows split over slides: at most ROWS_PER_SLIDE rows and about LINES_PER_SLIDE wrapped lines each."""
+    """Rows split over slides: at most ROWS_PER_SLIDE rows, and no more than TABLE_ROOM of wrapped lines, each."""
     out: list[list[dict]] = [[]]
-    lines = 0
+    used = 0.0
     for row in rows:
-        height = max(1, *(wrapped_lines(row[column], width) for column, width in COLUMN_CHARACTERS.items()))
-        if out[-1] and (len(out[-1]) == ROWS_PER_SLIDE or lines + height > LINES_PER_SLIDE):
+        height = ROW + LINE * max(1, *(wrapped_lines(row[column], width) for column, width in COLUMN_CHARACTERS.items()))
+        if out[-1] and (len(out[-1]) == ROWS_PER_SLIDE or used + height > TABLE_ROOM):
             out.append([])
-            lines = 0
+            used = 0.0
         out[-1].append(row)
-        lines += height
+        used += height
     return out if out[0] else []
 
 
