@@ -150,7 +150,9 @@ def test_kept_slide_types_reach_the_deck():
 
 
 def test_missing_reveal_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(slides, "CHECKOUT", tmp_path)
+    from caseseries import reveal
+
+    monkeypatch.setattr(reveal, "CHECKOUT", tmp_path)
     with pytest.raises(slides.SlidesError) as exc:
         slides.install_reveal(tmp_path / "reports/slides", root=tmp_path)
     assert "reveal.js is not installed" in str(exc.value) and "npm ci" in str(exc.value)

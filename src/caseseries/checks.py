@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 
 from .model import NOT_STATED, Case
+from .messages import dotted
 from .timeline import Timeline, dated_fields, timeline
 
 Problem = tuple[tuple[str | int, ...], str]
@@ -83,14 +84,6 @@ def _duplicate_ids(case: Case) -> Iterator[Problem]:
                 yield (field, i, "id"), f"duplicate id '{item.id}' (first used at {dotted(seen[item.id])})"
             else:
                 seen[item.id] = (field, i, "id")
-
-
-def dotted(path: tuple) -> str:
-    """A path as the error messages show it: regimens[2].agents[0].dose."""
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
-    return out
 
 
 def _ends_after_starts(case: Case, tl: Timeline) -> Iterator[Problem]:

@@ -109,7 +109,7 @@ _cache: dict[tuple, ReferenceRead] = {}
 
 def read_reference(path: Path | None = None) -> ReferenceRead:
     """Every error of the reference file (``file:LINE: field: message``), and the entries that are valid."""
-    from .load import _format, _leaf_errors, _message, display_path  # load imports this module
+    from .messages import display_path, format_error as _format, leaf_errors as _leaf_errors, message as _message
 
     path = Path(path) if path is not None else reference_path()
     shown = display_path(path)
@@ -157,7 +157,7 @@ def read_reference(path: Path | None = None) -> ReferenceRead:
 
 def load_reference(path: Path | None = None) -> Reference:
     """The drugs by name; raise CaseFileError naming the reference file, line and field of every error."""
-    from .load import CaseFileError
+    from .messages import CaseFileError
 
     read = read_reference(path)
     if read.errors:

@@ -191,7 +191,7 @@ def _git(root: Path, *args: str) -> str:
 
 def write_index(root: Path | None = None) -> Path:
     """Write reports/index.html for every case in data/cases; return its path."""
-    from .render import write_atomic
+    from .files import write_atomic
 
     root = root or project_root()
     reports = root / "reports"

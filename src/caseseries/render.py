@@ -16,7 +16,6 @@ killed process is removed by the next render.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -33,14 +32,11 @@ import nbformat
 
 from . import __version__, interrupts
 from .load import CaseFileError, each_or_errors, find_case
+from .files import RenderError, check_writable, reason as _reason, shown as _shown, write_atomic
 from .paths import CASE_ID, NEUTRAL_STEM, CaseIdError, case_files, check_case_id, neutral_stem, project_root
 
 KERNEL = "caseseries"
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-class RenderError(Exception):
-    """A render that failed; the message names the case and the failing cell."""
 
 
 @dataclass(frozen=True)
@@ -298,39 +294,6 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     return body
 
 
-def check_writable(paths: list[Path]) -> None:
-    """Refuse, before anything runs, outputs that cannot be written: RenderError naming the first one.
-
-    Each folder is probed by creating and removing a hidden file in it (what the atomic
-    write will do), which is the only test that holds for root and read-only mounts alike.
-    """
-    for path in paths:
-        if path.is_dir():
-            raise RenderError(f"cannot write {_shown(path)}: it is a folder; move it away")
-    for folder in dict.fromkeys(p.parent for p in paths):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, probe = tempfile.mkstemp(prefix=".caseseries-probe-", dir=folder)
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as exc:
-            raise RenderError(f"cannot write into {_shown(folder)}: {_reason(exc)}; nothing was rendered") from None
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied (read-only?)"
-    if exc.errno in (errno.ENOTDIR, errno.EEXIST) and exc.filename:
-        return f"{_shown(Path(exc.filename))} is not a folder"
-    return (exc.strerror or str(exc)).lower()
-
-
-def _shown(path: Path) -> str:
-    root = project_root()
-    path = Path(path)
-    return str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else str(path)
-
-
 TEMP_PREFIX = "caseseries-"
 _TEMP = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 SOCKETS = Path("/tmp")  # where the kernels' socket folders go: a short path whatever TMPDIR is
@@ -367,19 +330,6 @@ def _alive(pid: int) -> bool:
     except OSError:  # e.g. a process of another user: alive
         return True
     return True
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render_cases(case_ids: list[str], progress=sys.stderr) -> None:

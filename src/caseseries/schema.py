@@ -127,7 +127,7 @@ def schema_text() -> str:
 
 def write_schema(path: Path | None = None) -> tuple[Path, bool]:
     """Write the schema to path (default data/case.schema.json); return the path and whether it changed."""
-    from .render import write_atomic
+    from .files import write_atomic
 
     path = Path(path) if path is not None else schema_path()
     text = schema_text()

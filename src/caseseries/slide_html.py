@@ -60,7 +60,7 @@ INLINE = {"a", "abbr", "b", "br", "cite", "code", "em", "i", "kbd", "mark", "q",
 @lru_cache(maxsize=None)
 def _font(px: int, bold: bool):
     """The theme's font at px (a PIL font), or None where reveal.js or Pillow is missing."""
-    from .slides import SlidesError, reveal_source
+    from .reveal import SlidesError, reveal_source
 
     try:
         from PIL import ImageFont

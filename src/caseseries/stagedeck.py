@@ -19,7 +19,7 @@ from . import report
 from .disclosure import DISCLOSURE_RULE
 from .model import Case
 from .paths import neutral_stem
-from .slides import REVEAL_DIR
+from .reveal import REVEAL_DIR
 from .stages import Stage, stages
 
 TEMPLATES = Path(__file__).parent / "templates" / "stages"
@@ -158,8 +158,8 @@ def write_stages(case_id: str, root: Path | None = None, single_file: bool = Fal
     """Write the staged deck (reveal.js beside it, or inlined) and the handout; both made before either is written."""
     from .load import find_case
     from .paths import project_root
-    from .render import check_writable, write_atomic
-    from .slides import inline_reveal, install_reveal, reveal_source
+    from .files import check_writable, write_atomic
+    from .reveal import inline_reveal, install_reveal, reveal_source
 
     root = root or project_root()
     case = find_case(case_id, root / "data" / "cases")

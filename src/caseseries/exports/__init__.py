@@ -43,7 +43,7 @@ def write_exports(case_ids: list[str], fmt: str, out: Path, root: Path | None = 
     from ..drugs import view_reference
     from ..load import each_or_errors, find_case
     from ..paths import case_files, project_root
-    from ..render import write_atomic
+    from ..files import write_atomic
 
     root = root or project_root()
     if not case_ids:
