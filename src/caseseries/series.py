@@ -31,7 +31,7 @@ from . import drugs as drug_ref
 from . import metrics
 from .dates import DAYS_PER_MONTH, UnknownDate
 from .model import EVENT_KINDS, NOT_STATED, Case, Regimen, course_name, modality_parts
-from .tables import course_label, display_unit, protocol_name, reference_limit, regimen_of
+from .tables import course_label, display_unit, protocol_name, reference_limit, regimen_of, times_uln
 from .timeline import ANCHORING, Span, Timeline, When, timeline
 
 NOT_REPORTED = "not reported"
@@ -792,7 +792,7 @@ def kinetics_table(cases: list[Case], align_on: str = IMMUNOTHERAPY,
             if m.value is None or isinstance(off, str):
                 continue
             limit = reference_limit(case, m.analyte, c.tl.at(("markers", i, "date")))
-            times = m.value / limit.upper if limit is not None and limit.unit == m.unit else None
+            times = times_uln(m, limit)
             values = off.frame_values()
             rows.append({
                 "patient": case.case_id, "analyte": m.analyte, "date": c.tl.at(("markers", i, "date")).words,

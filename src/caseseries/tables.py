@@ -301,7 +301,7 @@ def marker_table(case: Case) -> pd.DataFrame:
     for i, m in enumerate(case.markers):
         when = tl.at(("markers", i, "date"))
         limit = reference_limit(case, m.analyte, when)
-        times = m.value / limit.upper if (limit and m.value is not None and limit.unit == m.unit) else None
+        times = times_uln(m, limit)
         limit_notes = []
         if limit is not None and id(limit) not in limit_noted and notes_of(limit):
             limit_noted.add(id(limit))
@@ -314,6 +314,13 @@ def marker_table(case: Case) -> pd.DataFrame:
             "locator": str(m.locator),
         }))
     return _in_order(tl, rows, MARKER_COLUMNS)
+
+
+def times_uln(marker, limit) -> float | None:
+    """The value as a multiple of the upper reference limit; None without a value or a limit in its unit."""
+    if limit is None or marker.value is None or limit.unit != marker.unit:
+        return None
+    return marker.value / limit.upper
 
 
 def reference_limit(case: Case, analyte: str, date):
