@@ -56,3 +56,41 @@ def test_case_without_markers_gives_no_figure(cases):
 def test_bad_time_axis_is_refused(cases):
     with pytest.raises(ValueError, match="time_axis: expected one of calendar, months, found 'weeks'"):
         case_frame(cases["fx-relative-axis"], "weeks")
+
+
+def _artists(fig, gid: str):
+    return [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
+
+
+@pytest.mark.parametrize("time_axis", ["calendar", "months"])
+def test_each_marker_value_is_drawn_at_its_date_and_value(cases, time_axis):
+    """What the marker figure draws, against the tidy table it comes from: every numeric value at its own date
+    and height, each analyte's line through them in time order (nbval does not compare images)."""
+    from caseseries.tables import marker_table
+    from caseseries.timeline import timeline
+
+    checked = 0
+    for case in [*cases.all(), *load_cases()]:
+        fig, frame = marker_figure(case, time_axis), case_frame(case, time_axis)
+        if fig is None:
+            continue
+        tl, table = timeline(case), marker_table(case)
+        for i, m in enumerate(case.markers):
+            when = tl.at(("markers", i, "date"))
+            if m.value is None or not frame.on_axis(when):
+                continue
+            (mark,) = _artists(fig, f"markers:{i}:mark")
+            assert list(mark.get_xdata()) == pytest.approx([frame.x(when.position)]), (case.case_id, i)
+            assert list(mark.get_ydata()) == [m.value], (case.case_id, i)
+            assert m.value in set(table["value"]), (case.case_id, i)
+            checked += 1
+        for analyte in dict.fromkeys(m.analyte for m in case.markers):
+            for line in _artists(fig, f"{analyte}:line"):
+                xs, ys = list(line.get_xdata()), list(line.get_ydata())
+                assert xs == sorted(xs), (case.case_id, analyte)  # a line goes forward in time
+                points = sorted((frame.x(tl.at(("markers", i, "date")).position), m.value)
+                                for i, m in enumerate(case.markers) if m.analyte == analyte and m.value is not None
+                                and frame.on_axis(tl.at(("markers", i, "date"))))
+                assert xs == pytest.approx([x for x, _ in points]) and ys == [y for _, y in points], (case.case_id, analyte)
+        plt.close(fig)
+    assert checked >= 10
