@@ -182,3 +182,17 @@ def test_publication_bounds_an_open_last_contact():
     tl = timeline(Case.model_validate(data))
     assert tl.last_contact.latest == day("2022-03-31") and tl.last_contact.open_end
     assert tl.at(("events", 1, "date")).latest == day("2022-03-31")
+
+
+@pytest.mark.parametrize("offset, days", [("1 day", 1), ("2 weeks", 14), ("3 days", 3), ("10 weeks", 70)])
+def test_an_offset_in_days_or_weeks_moves_a_dated_item_by_that_many_days(offset, days):
+    tl = timeline(make_case(events=[("x", "2019-09-10"), ("y", f"x + {offset}"), ("z", f"x - {offset}")]))
+    x, y, z = (tl.at(("events", n, "date")) for n in range(3))
+    assert (y.earliest - x.earliest, y.latest - x.latest) == (days, days)
+    assert (x.earliest - z.earliest, x.latest - z.latest) == (days, days)
+
+
+def test_an_offset_in_months_or_years_moves_by_calendar_months():
+    tl = timeline(make_case(events=[("x", "2019-09-10"), ("m", "x + 5 months"), ("y", "x + 1 year")]))
+    assert tl.at(("events", 1, "date")).earliest == day("2020-02-10")
+    assert tl.at(("events", 2, "date")).earliest == day("2020-09-10")

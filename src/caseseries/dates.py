@@ -22,7 +22,7 @@ _OFFSET = re.compile(
     r"^(?P<anchor>[a-z][a-z0-9_-]*)"
     r"(?:\s*(?P<sign>[+-])\s*(?P<open>>)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>days?|weeks?|months?|years?))?$"
 )
-_UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH, "year": 365.25}
+UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH, "year": 365.25}
 
 DATE_FORMS = ("a date like 2019, 2019-04 or 2019-04-08, 'early 2019' / 'mid 2019' / 'late 2019', "
               "an offset like 'rt-start + 12 months' or 'rt-start + >12 months', "
@@ -100,7 +100,7 @@ class RelativeDate:
 
     @property
     def offset_days(self) -> float:
-        return self.amount * _UNIT_DAYS[self.unit]
+        return self.amount * UNIT_DAYS[self.unit]
 
     def __str__(self) -> str:
         if not self.amount and not self.at_least:
@@ -195,7 +195,7 @@ def _reference(text: str) -> Reference:
         return RelativeDate(m["anchor"])
     amount = float(m["n"]) * (-1 if m["sign"] == "-" else 1)
     unit = m["unit"].rstrip("s")
-    if abs(amount) * _UNIT_DAYS[unit] > (YEARS[1] - YEARS[0]) * 365.25:
+    if abs(amount) * UNIT_DAYS[unit] > (YEARS[1] - YEARS[0]) * 365.25:
         raise DateError(f"an offset of {m['n']} {m['unit']} is longer than the years dates may span "
                         f"({YEARS[0]}–{YEARS[1]})")
     return RelativeDate(m["anchor"], amount, unit, bool(m["open"]))

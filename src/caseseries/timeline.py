@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from .dates import (DAYS_PER_MONTH, Bounded, CalendarDate, DateError, DateSpec, Duration, RelativeDate, Season,
+from .dates import (DAYS_PER_MONTH, UNIT_DAYS, Bounded, CalendarDate, DateError, DateSpec, Duration, RelativeDate, Season,
                     UnknownDate, between, parse_date)
 from .drugs import regimen_name
 from .model import Case, ReportedDuration, course_name
@@ -698,7 +698,7 @@ def _shift_days(raw: _Raw, amount: float, unit: str, at_least: bool = False) -> 
         earliest = _add_months(raw.earliest, int(months)) if not math.isinf(raw.earliest) else raw.earliest
         latest = _add_months(raw.latest, int(months)) if not math.isinf(raw.latest) else raw.latest
     else:
-        days = amount * {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH, "year": 365.25}[unit]
+        days = amount * UNIT_DAYS[unit]
         earliest, latest = raw.earliest + days, raw.latest + days
         if raw.axis == CALENDAR:
             earliest = earliest if math.isinf(earliest) else math.floor(earliest)
