@@ -168,7 +168,7 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
     xlabel = "months from time 0 (each patient's alignment event)"
     if low < -LINEAR_BEFORE:
         ax.axvspan(left, -LINEAR_BEFORE, color="0.93", zorder=0, linewidth=0)
-        xlabel += f"; grey: earlier than {LINEAR_BEFORE:.0f} months, compressed scale in years (y)"
+        xlabel += f"\ngrey: earlier than {LINEAR_BEFORE:.0f} months, on a compressed scale in years (y)"
     ax.set_xticks(_ticks(low, high))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick_label))
     ax.set_yticks(range(n), list(reversed(lanes)), fontsize=9 if n <= 60 else 7)
