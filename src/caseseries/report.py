@@ -549,7 +549,9 @@ def disclosure_note(as_of: str | None, case: Case | None = None) -> HTML | None:
 
     when = timeline(case).when(as_of) if case is not None else None
     return HTML(f'<p class="cs-note"><strong>Teaching view as of {_e(when.words if when else as_of)}:</strong> '
-                f"nothing later is shown. {_e(DISCLOSURE_RULE)}</p>")
+                "nothing later is shown.</p>"
+                '<details class="cs-note"><summary>How this view decides what was known by then</summary>'
+                f"<p>{_e(DISCLOSURE_RULE)}</p></details>")
 
 
 def discussion_questions(case: Case, reveal: bool = True) -> HTML:
