@@ -19,6 +19,13 @@ def test_summary_states_only_what_the_case_gives(cases):
     assert "2 systemic regimens (osimertinib; carboplatin + pemetrexed)" in lung and lung.endswith(": dead.")
 
 
+def test_summary_of_a_teaching_view_ends_at_its_as_of_date(cases):
+    from caseseries.disclosure import case_as_of
+
+    text = report.case_summary(case_as_of(cases["fx-cervix-calendar"], "2020-09"))
+    assert text.endswith("Status as of 2020-09: alive.") and "last contact" not in text
+
+
 def test_summary_of_a_relative_case_has_no_age_or_date(cases):
     text = report.case_summary(cases["fx-relative-axis"])
     assert text.startswith("A patient with cancer of the cervix.")

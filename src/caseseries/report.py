@@ -19,6 +19,7 @@ import pandas as pd
 from IPython.display import HTML, Image
 
 from . import api, drugs, metrics, tables
+from .disclosure import as_of_words
 from .load import find_case
 from .model import Case, Fact, notes_of
 from .timeline import timeline
@@ -246,8 +247,11 @@ def case_summary(case: Case) -> str:
         sentences.append(f"{len(recurrences)} recurrence or progression event{'s' if len(recurrences) > 1 else ''} recorded.")
     o = case.outcome
     last = tl.last_contact
-    when = "" if last is None or last.precision == "anchor" else f" ({last.words})"
-    sentences.append(f"Status at last contact{when}: {o.status}.")
+    if as_of_words(case):  # a teaching view: its story stops at the as-of date, not at a last contact
+        sentences.append(f"Status as of {as_of_words(case)}: {o.status}.")
+    else:
+        when = "" if last is None or last.precision == "anchor" else f" ({last.words})"
+        sentences.append(f"Status at last contact{when}: {o.status}.")
     return " ".join(sentences)
 
 
