@@ -146,3 +146,19 @@ def checkout_files() -> list[str]:
     if out.returncode != 0:
         pytest.skip(f"not a git checkout: {out.stderr.strip()}")
     return [f for f in out.stdout.split("\0") if f]
+
+
+def remote_urls(page: str) -> list[str]:
+    """Every address an HTML page would load that is not in the page or beside it: scripts, style sheets, images,
+    frames, fonts and imports of its CSS, whatever their form (an absolute URL or one without a scheme, //host)."""
+    import re
+
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    found = [el.get(attr) for el in soup.find_all(True)
+             for attr in ("src", "href", "data", "poster", "srcset")
+             if el.get(attr) and (attr != "href" or el.name in ("link", "base"))]
+    css = " ".join(s.get_text() for s in soup.find_all("style")) + " ".join(el["style"] for el in soup.find_all(style=True))
+    found += re.findall(r"url\(\s*['\"]?([^'\")]+)", css) + re.findall(r"@import\s+['\"]([^'\"]+)", css)
+    return [u for u in found if re.match(r"^\s*([a-z][a-z0-9+.-]*:|//)", u, re.I) and not u.strip().startswith("data:")]

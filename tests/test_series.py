@@ -16,7 +16,7 @@ import pytest
 from caseseries import load_cases, series, series_plots
 from caseseries.dates import UnknownDate
 from caseseries.index import index_html
-from conftest import DAYS_PER_MONTH, FIXTURE, ROOT, copy_fixture_project, run_cli
+from conftest import DAYS_PER_MONTH, FIXTURE, ROOT, copy_fixture_project, remote_urls, run_cli
 
 CERVIX, LUNG, RELATIVE = "fx-cervix-calendar", "fx-lung-egfr", "fx-relative-axis"
 T0_CERVIX = date(2020, 10, 5)  # first pembrolizumab dose: start of chemo-io
@@ -316,7 +316,7 @@ def test_a_new_case_file_joins_the_series_and_the_index(rendered):
     assert NEW in outputs and "pembrolizumab (anti-PD-1 monoclonal antibody)" in outputs
     page = (rendered / "series.html").read_text()
     assert page.count('src="data:image/png;base64,') == 2  # swimmer plot and kinetics
-    assert "<script src=" not in page and "cdnjs" not in page
+    assert remote_urls(page) == []
     index = (rendered / "index.html").read_text()
     assert f'href="cases/{NEW}.html"' not in index and f"{NEW}</span>" in index  # listed; its report not yet rendered
     assert '<a href="series.html">' in index
