@@ -60,14 +60,17 @@ def test_the_index_links_exactly_the_outputs_present(project):
     put(project, f"cases/{CASE}.ipynb")  # a kept notebook, reveal.js and a stray file: never linked
     put(project, "slides/reveal.js/dist/reveal.js")
     put(project, "teaching/notes.txt")
-    present.add(put(project, f"teaching/{TEACHING.split('@')[0]}.handout.html", f"<title>{NEUTRAL}: handout</title>"))
+    stem = TEACHING.split('@')[0]
+    present.add(put(project, f"teaching/{stem}.handout.html", f"<title>{NEUTRAL}: handout</title>"))
+    present.add(put(project, f"slides/{stem}.stages.html"))  # the unfolding case's deck, beside its handout
     page = index.write_index(project).read_text(encoding="utf-8")
     assert sorted(hrefs(page)) == sorted(present)
     assert all((project / "reports" / h).is_file() for h in hrefs(page))
     assert page.count("not rendered yet") == len(ids) - 1  # the reports of the other cases
     teaching = page.split("<h2>Teaching views</h2>")[1]
     assert f'<a href="teaching/{TEACHING}.html">{NEUTRAL}</a> (as of 2020-09) · <a href="slides/{TEACHING}.slides.html">' \
-        in teaching and f"{NEUTRAL}: handout</a> (handout)" in teaching
+        in teaching and f"{NEUTRAL}: handout</a> (stage-1 handout, for print) · " \
+        f'<a href="slides/{stem}.stages.html">unfolding case deck</a>' in teaching
     assert not [i for i in ids if i in teaching] and "pembrolizumab" not in teaching  # never the case or its drug
 
 

@@ -129,10 +129,13 @@ def teaching_views(reports_dir: Path) -> list[dict]:
     <title> and its as-of date: never by the case id, which can name the drug."""
     views = []
     for page in sorted((reports_dir / "teaching").glob("*.html")):
-        deck = reports_dir / "slides" / f"{page.stem}.slides.html"
+        stem, kind = page.stem.partition(".")[::2]
+        # an as-of view's deck is <stem>.slides.html; the handout of an unfolding case goes with <stem>.stages.html
+        deck, text = ((reports_dir / "slides" / f"{stem}.stages.html", "unfolding case deck") if kind == "handout"
+                      else (reports_dir / "slides" / f"{page.stem}.slides.html", "slides"))
         views.append({"page": Link(f"teaching/{page.name}", page_title(page) or FALLBACK_TITLE),
                       "label": view_label(page.stem),
-                      "deck": Link(f"slides/{deck.name}", "slides") if deck.is_file() else None})
+                      "deck": Link(f"slides/{deck.name}", text) if deck.is_file() else None})
     return views
 
 
@@ -152,7 +155,8 @@ def view_label(name: str) -> str:
     stem, at, as_of = name.partition("@")
     if at:
         return "as of " + re.sub(r"^day(\d+)$", r"day \1", as_of)
-    return stem.partition(".")[2] or "teaching page"
+    kind = stem.partition(".")[2]
+    return {"handout": "stage-1 handout, for print"}.get(kind, kind) or "teaching page"
 
 
 def index_html(cases: list[Case], reports_dir: Path, stamp: Stamp | None = None) -> str:
