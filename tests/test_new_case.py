@@ -100,7 +100,7 @@ def test_a_new_case_renders_joins_the_series_index_and_teaching_and_nbval_holds(
     # the new case's report, its kept notebook and its deck; a kept notebook for every case, no other
     title = re.search(r'^title: "(.*)"$', (checkout / f"data/cases/{NEW}.yaml").read_text(), re.M).group(1)
     page = (reports / f"cases/{NEW}.html").read_text(encoding="utf-8")
-    assert f"<title>{title}</title>" in page and 'src="data:image/png;base64,' in page
+    assert f"<title>{title}</title>" in page and 'src="data:image/svg+xml;base64,' in page
     assert (reports / f"cases/{NEW}.ipynb").is_file() and (reports / f"slides/{NEW}.slides.html").is_file()
     assert sorted(p.stem for p in (reports / "cases").glob("*.ipynb")) == ids
 

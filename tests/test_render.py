@@ -43,7 +43,7 @@ def test_case_text_is_escaped_in_html(rendered):
 def test_html_loads_nothing_from_the_network(rendered):
     page = (rendered / "xss.html").read_text()
     assert remote_urls(page) == []
-    assert 'src="data:image/png;base64,' in page
+    assert 'src="data:image/svg+xml;base64,' in page
 
 
 def test_second_render_is_byte_identical(project, rendered):

@@ -315,7 +315,7 @@ def test_a_new_case_file_joins_the_series_and_the_index(rendered):
     outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
     assert NEW in outputs and "pembrolizumab (anti-PD-1 monoclonal antibody)" in outputs
     page = (rendered / "series.html").read_text()
-    assert page.count('src="data:image/png;base64,') == 2  # swimmer plot and kinetics
+    assert page.count('src="data:image/svg+xml;base64,') == 2  # swimmer plot and kinetics
     assert remote_urls(page) == []
     index = (rendered / "index.html").read_text()
     assert f'href="cases/{NEW}.html"' not in index and f"{NEW}</span>" in index  # listed; its report not yet rendered

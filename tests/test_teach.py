@@ -60,7 +60,7 @@ def test_view_has_a_neutral_title_and_no_parameters(taught):
         assert re.search(r"<title>(.*?)</title>", page).group(1).startswith(neutral)
         assert not [d for d in LATER_DRUGS if d in page.lower()], path
         assert CASE not in page and "case_id" not in page and "papermill" not in page
-        assert 'src="data:image/png;base64,' in page
+        assert 'src="data:image/svg+xml;base64,' in page
 
 
 def test_deck_loads_reveal_from_the_local_copy_and_nothing_else(taught):
@@ -132,7 +132,7 @@ def test_slides_of_a_full_report_from_its_kept_notebook(taught):
         deck = (project / "reports/slides/fx-relative-axis.slides.html").read_text(encoding="utf-8")
         title = re.search(r'^title: "(.*)"$', (project / "data/cases/fx-relative-axis.yaml").read_text(), re.M)
         assert f"<title>{title.group(1)}" in deck
-        assert "reveal.js/dist/reveal.js" in deck and 'src="data:image/png;base64,' in deck
+        assert "reveal.js/dist/reveal.js" in deck and 'src="data:image/svg+xml;base64,' in deck
     finally:
         for path in kept:
             path.unlink(missing_ok=True)

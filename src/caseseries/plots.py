@@ -14,11 +14,13 @@ label) so that tests read the data drawn rather than the pixels.
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from dataclasses import dataclass
 
 import matplotlib
+import matplotlib.text
 import matplotlib.ticker
 
 matplotlib.use("Agg")
@@ -688,4 +690,34 @@ def months(days: float) -> float:
     return days / DAYS_PER_MONTH
 
 
-__all__ = ["timeline_figure", "marker_figure", "reference_limit", "caption", "not_placed", "TIME_AXES"]
+# ---------------------------------------------------------------- export
+
+SVG_FONTS = ("DejaVu Sans", "Bitstream Vera Sans", "Liberation Sans", "Arial", "Helvetica")  # none wider than the first
+SVG_RC = {"svg.hashsalt": "caseseries", "svg.fonttype": "none", "font.sans-serif": list(SVG_FONTS)}
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG with no software version in it: the same figure gives the same bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def svg_text(fig: Figure) -> str:
+    """The figure as SVG, byte-identical for the same figure: ids hashed with a fixed salt, no date or creator.
+
+    Text stays text (smaller, sharp, readable by tools) in DejaVu Sans, the font it was laid out in, then
+    fonts no wider for a viewer without it. Sets the family of the figure's DejaVu Sans texts to sans-serif
+    (under SVG_RC that is still DejaVu Sans): call it after any other export of the figure.
+    """
+    with matplotlib.rc_context(SVG_RC):
+        for text in fig.findobj(matplotlib.text.Text):
+            if text.get_fontfamily() in ([SVG_FONTS[0]], ["sans-serif"]):
+                text.set_fontfamily("sans-serif")
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+__all__ = ["timeline_figure", "marker_figure", "reference_limit", "caption", "not_placed", "TIME_AXES", "png_bytes",
+           "svg_text"]

@@ -1,7 +1,7 @@
 """The sections of the per-case report, as objects a notebook cell displays.
 
 Each function takes the case and returns a table (:class:`ReportTable`: a DataFrame that a
-notebook shows as HTML), an HTML block or a PNG image. Text from a case file is always
+notebook shows as HTML), an HTML block or a figure (SVG and PNG). Text from a case file is always
 HTML-escaped: a finding that reads ``<script>`` shows as that text and runs nothing. A
 section with nothing to show says so.
 """
@@ -9,7 +9,6 @@ section with nothing to show says so.
 from __future__ import annotations
 
 import html
-import io
 import math
 from typing import NamedTuple
 
@@ -383,18 +382,40 @@ def biomarker_table(case: Case) -> ReportTable | HTML:
 # ---------------------------------------------------------------- figures and tables
 
 
-def figure_image(fig, description: str | None = None) -> Image:
-    """A figure as PNG bytes with no varying metadata, described in its alt text, closed afterwards."""
+class FigureImage(Image):
+    """A figure a cell displays as SVG (sharp at any zoom: the HTML pages and decks show it) and as PNG
+    (``data``: the stage decks, and JupyterLab, which shows no SVG of an untrusted notebook), both with its alt text."""
+
+    def __init__(self, png: bytes, svg: str, alt: str | None = None):
+        super().__init__(data=png, format="png", alt=alt)
+        self.svg = svg
+
+    def __repr__(self) -> str:
+        """The description as the text form (text/plain): what a reader without images gets, and what nbval reads."""
+        return f"<figure: {self.alt}>" if self.alt else "<figure>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data, metadata = super()._repr_mimebundle_(include, exclude)
+        data["image/svg+xml"] = self.svg
+        if self.alt:
+            metadata = {**(metadata or {}), "image/svg+xml": {"alt": self.alt}}
+        return data, metadata
+
+
+def figure_image(fig, description: str | None = None) -> FigureImage:
+    """A figure as PNG and SVG with nothing varying in them, described in its alt text, closed afterwards."""
     import matplotlib.pyplot as plt
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
-    plt.close(fig)
+    from . import plots
+
     alt = " ".join(t for t in (description, getattr(fig, "alt_text", "")) if t) or None
-    return Image(data=buffer.getvalue(), format="png", alt=alt)
+    png = plots.png_bytes(fig)
+    svg = plots.svg_text(fig)  # after the PNG: it sets the texts' font family for the SVG
+    plt.close(fig)
+    return FigureImage(png, svg, alt)
 
 
-def timeline_figure(case: Case, time_axis: str = "calendar") -> Image | HTML:
+def timeline_figure(case: Case, time_axis: str = "calendar") -> FigureImage | HTML:
     from . import plots
 
     fig = plots.timeline_figure(case, time_axis)
@@ -404,7 +425,7 @@ def timeline_figure(case: Case, time_axis: str = "calendar") -> Image | HTML:
                                                                          "imaging", "markers", "adverse_events")))
 
 
-def marker_figure(case: Case, time_axis: str = "calendar") -> Image | HTML:
+def marker_figure(case: Case, time_axis: str = "calendar") -> FigureImage | HTML:
     from . import plots
 
     fig = plots.marker_figure(case, time_axis)

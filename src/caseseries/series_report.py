@@ -1,4 +1,4 @@
-"""The sections of the case-series notebook, as objects a cell displays: HTML, DataFrames, PNG pages.
+"""The sections of the case-series notebook, as objects a cell displays: HTML, DataFrames, figures.
 
 Thin: the facts come from ``series.py``, the figures from ``series_plots.py``. Text from
 case files is HTML-escaped. A section with nothing to show says so in one line.
@@ -9,13 +9,13 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 
 from . import series, series_plots
 from .drugs import Reference, load_reference
 from .load import each_or_errors, find_case, load_cases
 from .model import Case
-from .report import figure_image, note
+from .report import FigureImage, figure_image, note
 from .report import setup as _setup
 
 COMPARISON_BLOCK = 4  # patients per transposed block: a column per patient stays readable
@@ -78,14 +78,43 @@ def comparison(cases: list[Case], reference: Reference | None = None) -> HTML:
 
 def swimmer(cases: list[Case], align_on: str = series.IMMUNOTHERAPY, reference: Reference | None = None,
             per_page: int = series_plots.PER_PAGE) -> HTML | None:
-    """Displays one PNG per page of lanes; a note when no patient can be aligned."""
+    """Displays one figure (SVG and PNG) per page of lanes, each described in its alt text; a note when no
+    patient can be aligned."""
     frame = series.swimmer_table(cases, align_on, reference)
     figures = series_plots.swimmer_figures(frame, f"Swimmer plot: time 0 = {time_zero(align_on)}", per_page)
     if not figures:
         return note("No patient has a placeable time 0: nothing to draw (see the table of time 0 above).")
-    for fig in figures:
-        display(figure_image(fig))
+    order = series_plots.lane_order(frame)
+    pages = [order[i:i + per_page] for i in range(0, len(order), per_page)]
+    for n, (fig, lanes) in enumerate(zip(figures, pages), 1):
+        display(figure_image(fig, swimmer_description(frame, lanes, align_on, n, len(pages))))
     return None
+
+
+def _months(values: pd.Series) -> str:
+    """The months from time 0 a figure spans, in words: 'from 6.0 months before time 0 to time 0'."""
+    def when(m: float) -> str:
+        if m == 0:
+            return "time 0"
+        return f"{abs(m):.1f} month{'' if abs(m) == 1 else 's'} {'before' if m < 0 else 'after'} time 0"
+
+    return f"from {when(values.min())} to {when(values.max())}" if len(values) else "no month placed"
+
+
+def _plural(word: str, n: int) -> str:
+    return word if n == 1 else word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
+def swimmer_description(frame: pd.DataFrame, lanes: list[str], align_on: str, page: int = 1, pages: int = 1) -> str:
+    """A swimmer page's alt text: its patients, what each lane holds and the months drawn, from the table."""
+    rows = frame[frame["patient"].isin(lanes)]
+    counts = rows.groupby("patient")["kind"].value_counts()
+    lanes_words = "; ".join(f"{p}: " + ", ".join(f"{n} {_plural(k, n)}" for k, n in counts[p].sort_index().items())
+                            for p in lanes if p in counts.index.get_level_values(0))
+    times = pd.concat([rows[c] for c in ("start", "bound", "end")]).dropna()
+    part = f" (page {page} of {pages})" if pages > 1 else ""
+    return (f"Swimmer plot{part}, time 0 = {time_zero(align_on)}: {len(lanes)} patient"
+            f"{'s' if len(lanes) != 1 else ''}, one lane each, {_months(times)} ({lanes_words}).")
 
 
 def unplaced(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
@@ -95,13 +124,23 @@ def unplaced(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
 
 
 def kinetics(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
-             reference: Reference | None = None) -> Image | HTML:
+             reference: Reference | None = None) -> FigureImage | HTML:
     frame = series.kinetics_table(cases, align_on, reference)
     fig = series_plots.kinetics_figure(frame, f"Tumor markers, time 0 = {time_zero(align_on)}")
     if fig is None:
         return note("No numeric marker value with a reference limit can be placed relative to time 0: "
                     "the markers are listed below.")
-    return figure_image(fig)
+    return figure_image(fig, kinetics_description(frame, align_on))
+
+
+def kinetics_description(frame: pd.DataFrame, align_on: str) -> str:
+    """The kinetics figure's alt text: each analyte's patients and values (× ULN) and the months drawn."""
+    data = frame[frame["times_uln"].notna()]
+    panels = "; ".join(f"{a}: {g['patient'].nunique()} patient{'s' if g['patient'].nunique() != 1 else ''}, "
+                       f"{len(g)} value{'s' if len(g) != 1 else ''}, {g['times_uln'].min():.3g} to "
+                       f"{g['times_uln'].max():.3g} × ULN" for a, g in data.groupby("analyte", sort=True))
+    return (f"Tumor markers as multiples of the upper reference limit (log scale), time 0 = {time_zero(align_on)}, "
+            f"{_months(data['months'].dropna())}: {panels}.")
 
 
 def kinetics_values(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,

@@ -118,17 +118,38 @@ FIGURE_WIDTH = 0.85  # of the slide's inner width, at least, for a figure read f
 
 
 def figure_height(data: dict, layout: Layout = LAYOUT) -> float:
-    """The height a figure takes drawn FIGURE_WIDTH of the slide wide (its PNG's proportions; half a slide if not known)."""
+    """The height a figure takes drawn FIGURE_WIDTH of the slide wide: the proportions of the image the deck shows
+    (its SVG's viewBox or width and height, else its PNG's header); half a slide if not known."""
+    try:
+        width, height = _svg_size(data["image/svg+xml"]) if "image/svg+xml" in data else _png_size(data["image/png"])
+        return FIGURE_WIDTH * layout.inner_width * height / width
+    except (KeyError, ValueError, TypeError, ZeroDivisionError):
+        return layout.budget / 2
+
+
+def _svg_size(svg) -> tuple[float, float]:
+    """(width, height) of an SVG from its root element: the viewBox, else width and height (any unit, the same)."""
+    root = re.search(r"<svg\b[^>]*>", "".join(svg))
+    if root is None:
+        raise ValueError("no <svg> element")
+    box = re.search(r'\sviewBox="\s*[-\d.e]+[\s,]+[-\d.e]+[\s,]+([\d.e]+)[\s,]+([\d.e]+)\s*"', root.group(0))
+    if box is None:
+        box = re.search(r'\swidth="([\d.e]+)[a-z%]*"[^>]*\sheight="([\d.e]+)[a-z%]*"', root.group(0))
+    if box is None:
+        raise ValueError("no viewBox, width or height on the <svg> element")
+    return float(box.group(1)), float(box.group(2))
+
+
+def _png_size(png) -> tuple[float, float]:
+    """(width, height) of a base64 PNG from its IHDR chunk."""
     import base64
     import struct
 
-    png = data.get("image/png")
+    head = base64.b64decode("".join(png)[:64])
     try:
-        head = base64.b64decode("".join(png)[:64]) if png else b""
-        width, height = struct.unpack(">II", head[16:24])
-        return FIGURE_WIDTH * layout.inner_width * height / width
-    except (ValueError, struct.error, ZeroDivisionError):
-        return layout.budget / 2
+        return struct.unpack(">II", head[16:24])
+    except struct.error as error:
+        raise ValueError("not a PNG") from error
 
 
 class Section:
