@@ -242,6 +242,15 @@ def stage_stepper(case: Case):
 WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 
 
+def without_widgets(nb):
+    """The notebook without widget outputs and state: random model ids, live only in a running kernel."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", []) if WIDGET_MIMETYPE not in o.get("data", {})]
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
 def render_explore(notebook: "Path | None" = None) -> "Path":
     """Run notebooks/explore.ipynb in the project kernel and keep it with its outputs (checked by nbval).
 
@@ -258,11 +267,7 @@ def render_explore(notebook: "Path | None" = None) -> "Path":
 
     path = Path(notebook) if notebook else project_root() / "notebooks" / "explore.ipynb"
     job = render.Job("explore", path, {}, path, path.with_suffix(".html"), "Explore a case")
-    nb = render.execute(job, papermill)
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell["outputs"] = [o for o in cell.get("outputs", []) if WIDGET_MIMETYPE not in o.get("data", {})]
-    nb.metadata.pop("widgets", None)
+    nb = without_widgets(render.execute(job, papermill))
     render.write_atomic(path, nbformat.writes(nb) + "\n")
     return path
 
@@ -283,10 +288,6 @@ def render_teaching(case_id: "str | None" = None, root: "Path | None" = None) ->
     job = render.Job("teaching", root / "notebooks" / "teaching.ipynb", {"case_id": case_id}, out,
                      out.with_suffix(".html"), "Teaching an unfolding case")
     render.check_writable([out])
-    nb = render.execute(job, papermill)
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell["outputs"] = [o for o in cell.get("outputs", []) if WIDGET_MIMETYPE not in o.get("data", {})]
-    nb.metadata.pop("widgets", None)
+    nb = without_widgets(render.execute(job, papermill))
     render.write_atomic(out, nbformat.writes(nb) + "\n")
     return out
