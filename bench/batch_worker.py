@@ -1,8 +1,8 @@
 """In-process timing of a batch of case reports, per report, against its floor.
 
-    CASESERIES_ROOT=PROJECT python bench/batch_worker.py PROJECT MODE
+    CASESERIES_ROOT=PROJECT python bench/batch_worker.py PROJECT MODE [N]
 
-Every case of PROJECT/data/cases is rendered once, in this process, after the imports
+Every case of PROJECT/data/cases (or its first N: N=1 is one report alone) is rendered once, in this process, after the imports
 (`import papermill` is paid once per `caseseries render` process, whatever the number of cases):
 
 - figure: ``render.run`` over all the cases, as `caseseries render A B C ...` does: each kernel
@@ -26,14 +26,14 @@ import time
 from pathlib import Path
 
 
-def main(root: Path, mode: str) -> dict:
+def main(root: Path, mode: str, limit: int | None = None) -> dict:
     import nbformat
     import papermill
 
     from caseseries import render
     from caseseries.paths import case_files
 
-    jobs = [render.case_job(path.stem, root) for path in case_files(root / "data" / "cases")]
+    jobs = [render.case_job(path.stem, root) for path in case_files(root / "data" / "cases")][:limit]
     tmp = Path(tempfile.mkdtemp(prefix="caseseries-bench-batch-"))
     try:
         if mode == "floor":
@@ -65,4 +65,4 @@ def main(root: Path, mode: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]), sys.argv[2])))
+    print(json.dumps(main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None)))
