@@ -24,7 +24,7 @@ DRUGS := data/reference/drugs.yaml
 NODE_STAMP := node_modules/.package-lock.json
 CASE_DECKS := $(foreach c,$(CASE_IDS),reports/slides/$(c).slides.html)
 
-.PHONY: help reports test lab clean distclean lock slides teach teach-stages bench schema snakemake exports
+.PHONY: help reports test lab clean distclean lock slides teach teach-stages bench schema snakemake exports mutation
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_.%/-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -90,6 +90,13 @@ CORES ?= 2
 SNAKEMAKE_ARGS ?=
 snakemake: $(STAMP) $(NODE_STAMP) ## make reports through Snakemake (CORES=2; SNAKEMAKE_ARGS='--profile workflow/profiles/slurm')
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+
+# Mutation testing of the core modules (pyproject.toml [tool.mutmut]): one-line breaks of dates, timeline,
+# metrics, disclosure, load and checks, each run against the tests that reach it; not part of `make test`.
+# Prints the score per module and the surviving mutants (`.venv/bin/mutmut show NAME` shows one).
+mutation: $(STAMP) ## mutation score of the core modules and the mutants the tests miss (a few minutes on 2 cores)
+	$(BIN)/mutmut run --max-children 2 >/dev/null || true
+	$(BIN)/python tools/mutation_score.py
 
 BENCH_RUNS ?= 3
 bench: $(STAMP) ## time what users wait for against its floor (bench/README.md); median of BENCH_RUNS runs
