@@ -128,17 +128,26 @@ def test_slides_hold_at_most_eight_rows_and_the_title_slide_no_rule():
 
 
 def test_pages_split_long_rows_over_slides():
-    width = stagedeck.COLUMN_CHARACTERS["label"]
-    long = " ".join(["word"] * (width // 5 * 4))  # four lines of the details column
+    from caseseries.slide_html import line_count
+
+    def height(lines: int) -> float:
+        return stagedeck.ROW + lines * stagedeck.LINE
+
+    long = " ".join(["chemoradiotherapy"] * 12)
+    lines = line_count(long, stagedeck.COLUMN_WIDTHS["label"], stagedeck.TEXT)
+    assert lines >= 3  # wraps in the details column
     rows = [{"when": "2020-01", "kind": "k", "label": long, "source": "s", "quote": ""} for _ in range(5)]
-    assert stagedeck.wrapped_lines(long, width) == 4
-    per_slide = int(stagedeck.TABLE_ROOM // (stagedeck.ROW + 4 * stagedeck.LINE))
-    assert [len(p) for p in stagedeck.pages(rows)] == [per_slide, 5 - per_slide]
+    per_slide = int(stagedeck.TABLE_ROOM // height(lines))
+    assert 1 <= per_slide < 5
+    assert [len(p) for p in stagedeck.pages(rows)] == [min(per_slide, 5 - k) for k in range(0, 5, per_slide)]
     short = [{"when": "2020-01", "kind": "k", "label": "x", "source": "s", "quote": ""} for _ in range(10)]
     assert [len(p) for p in stagedeck.pages(short)] == [stagedeck.ROWS_PER_SLIDE, 10 - stagedeck.ROWS_PER_SLIDE]
-    source = "Case presentation, paragraph 12"  # a narrow column wraps too: the row is as tall as its tallest cell
-    assert stagedeck.pages([{**short[0], "source": source}])[0][0]["source"] == source
-    assert stagedeck.wrapped_lines(source, stagedeck.COLUMN_CHARACTERS["source"]) == 3
+    # a narrow column wraps too: the row is as tall as its tallest cell
+    source = "Case presentation, paragraph 12; Figure 3, panels E and F"
+    tall = line_count(source, stagedeck.COLUMN_WIDTHS["source"], stagedeck.TEXT)
+    assert tall >= 3
+    sourced = [{**short[0], "source": source} for _ in range(8)]
+    assert len(stagedeck.pages(sourced)[0]) == min(stagedeck.ROWS_PER_SLIDE, int(stagedeck.TABLE_ROOM // height(tall)))
     assert stagedeck.pages([]) == []
 
 

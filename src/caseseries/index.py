@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from .disclosure import FALLBACK_TITLE
 from .load import load_cases
 from .model import Case
 from .paths import project_root
@@ -36,7 +37,6 @@ p.summary { margin: 0.2em 0 0 0; }
 """
 
 DIRTY_PATHS = ("data", "notebooks", "src")  # what a render is made from: changes elsewhere do not count
-FALLBACK_TITLE = "Teaching case"  # a teaching page without a <title>: never its file name, which is not neutral
 
 
 @dataclass(frozen=True)

@@ -9,24 +9,25 @@ may name the drug. HTML comes from Jinja2 templates with autoescape.
 from __future__ import annotations
 
 import base64
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 
 from . import report
 from .disclosure import DISCLOSURE_RULE
 from .model import Case
 from .paths import neutral_stem
 from .reveal import REVEAL_DIR
+from .slide_html import line_count
 from .stages import Stage, stages
 
 TEMPLATES = Path(__file__).parent / "templates" / "stages"
 ROWS_PER_SLIDE = 8
 TABLE_ROOM = 580  # px of a 1280×800 slide for the table rows, under the stage line, the heading and the table head
-LINE, ROW = 31.2, 13  # px: a line of 24 px text, and a row's padding and rule
-COLUMN_CHARACTERS = {"when": 16, "kind": 16, "label": 52, "source": 16}  # a line of each column at 24 px
+TEXT, LINE, ROW = 24, 31.2, 13  # px: the table's text, a line of it, and a row's padding and rule
+COLUMN_WIDTHS = {"when": 184, "kind": 184, "label": 580, "source": 172}  # px of text in each column (deck.html.j2)
 
 
 class StageError(ValueError):
@@ -42,29 +43,19 @@ class Figure:
 def row_dicts(frame) -> list[dict]:
     """Chronology rows as the templates read them; missing values empty."""
     def text(value) -> str:
-        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+        return "" if value is None or pd.isna(value) else str(value)
 
     return [{"when": text(r["when"]), "kind": text(r["kind"]), "label": text(r["label"]),
              "source": text(r["locator"]), "quote": text(r.get("quote"))} for _, r in frame.iterrows()]
 
 
-def wrapped_lines(text: str, width: int) -> int:
-    """How many lines text takes wrapped at word boundaries in a column of about `width` characters."""
-    lines, used = 1, 0
-    for word in text.split():
-        if used and used + 1 + len(word) > width:
-            lines, used = lines + 1, 0
-        used += (1 if used else 0) + len(word)
-        lines += max(0, (len(word) - 1) // width)  # a word longer than the column breaks
-    return lines
-
-
 def pages(rows: list[dict]) -> list[list[dict]]:
-    """Rows split over slides: at most ROWS_PER_SLIDE rows, and no more than TABLE_ROOM of wrapped lines, each."""
+    """Rows split over slides: at most ROWS_PER_SLIDE rows, and no more than TABLE_ROOM of wrapped lines, each
+    (a row as tall as its tallest cell, wrapped in the theme's font as the report decks measure it)."""
     out: list[list[dict]] = [[]]
     used = 0.0
     for row in rows:
-        height = ROW + LINE * max(1, *(wrapped_lines(row[column], width) for column, width in COLUMN_CHARACTERS.items()))
+        height = ROW + LINE * max(line_count(row[column], width, TEXT) for column, width in COLUMN_WIDTHS.items())
         if out[-1] and (len(out[-1]) == ROWS_PER_SLIDE or used + height > TABLE_ROOM):
             out.append([])
             used = 0.0
@@ -107,13 +98,13 @@ def deck_html(case: Case) -> str:
     staged = _stages(case)
     context = [_stage_context(s, s is staged[-1]) for s in staged]
     return _environment().get_template("deck.html.j2").render(
-        title=case.neutral_title or "Teaching case", stages=context, rule=DISCLOSURE_RULE,
+        title=staged[0].view.title, stages=context, rule=DISCLOSURE_RULE,
         outcome=_markup(report.outcome_block(case).data),
         source=_markup(report.sources_block(case).data), prefix=REVEAL_DIR)
 
 
 def _markup(html: str):
-    """Trusted HTML, CSS or JS into a template: report.py's blocks escape every value they hold; reveal.js's files."""
+    """Trusted HTML into a template: report.py's blocks escape every value they hold."""
     from markupsafe import Markup
 
     return Markup(html)
@@ -127,7 +118,7 @@ def handout_html(case: Case) -> str:
     stage = {"when": first.as_of.words, "summary": report.case_summary(first.view),
              "rows": row_dicts(first.new_rows), "figure": figure(first.view), "prompts": first.prompts}
     return _environment().get_template("handout.html.j2").render(
-        title=case.neutral_title or "Teaching case", stage=stage, count=len(staged))
+        title=first.view.title, stage=stage, count=len(staged))
 
 
 def stage_view(case: Case, number: int, reveal: bool = False, with_figure: bool = True) -> str:

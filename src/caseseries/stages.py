@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import tables
+from . import api, tables
 from .disclosure import DisclosureError, as_of_point, case_as_of
 from .model import Case, Locator
 from .timeline import Timeline, When, timeline
@@ -106,12 +106,7 @@ def _first_point(case: Case, tl: Timeline) -> list[tuple[When, Locator | None]]:
 
 def chronology(case: Case) -> pd.DataFrame:
     """The chronology rows a stage shows: when, what, details, where in the source and its quote."""
-    frame = tables.timeline_table(case)[["when", "lane", "kind", "label", "locator"]].reset_index(drop=True)
-    tl = timeline(case)  # the items behind the rows, in the chronology's order (as api._chronology reads them)
-    items = [e.item for e in tl.entries]
-    items += [item for f, _, item in tl.unplaced if getattr(item, tables._DATE_FIELD[f]) is not None]
-    frame["quote"] = [getattr(item.locator, "quote", None) for item in items] if len(items) == len(frame) else None
-    return frame
+    return api.frame("chronology", case)[["when", "lane", "kind", "label", "locator", "quote"]]
 
 
 def _key(row) -> tuple:
