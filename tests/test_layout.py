@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from caseseries.disclosure import DISCLOSURE_RULE
-from conftest import FIXTURE_CASES, ROOT, copy_fixture_project, run_cli
+from conftest import FIXTURE_CASES, ROOT, copy_fixture_project, published_ids, run_cli
 from test_browser import CHROMIUM, Browser
 
 CASES = sorted(p.stem for p in FIXTURE_CASES.glob("*.yaml"))
@@ -208,3 +208,32 @@ def test_single_file_deck_loads_nothing_else(project, browser, deck):
         (project / f"single/{deck}").resolve().as_uri()]
     assert browser.evaluate("getComputedStyle(document.querySelector('.reveal h2')).fontFamily").startswith(
         '"Source Sans Pro"') and browser.evaluate("document.fonts.check('24px \"Source Sans Pro\"')")
+
+
+@pytest.fixture(scope="module")
+def published_decks(tmp_path_factory) -> Path:
+    """Each published case's deck, made from its kept notebook (no kernel), reveal.js beside them."""
+    import nbformat
+
+    from caseseries.load import find_case
+    from caseseries.slides import install_reveal, to_slides
+
+    folder = tmp_path_factory.mktemp("published")
+    install_reveal(folder, ROOT)
+    for case_id in published_ids():
+        nb = nbformat.read(ROOT / "reports" / "cases" / f"{case_id}.ipynb", as_version=4)
+        (folder / f"{case_id}.slides.html").write_text(to_slides(nb, find_case(case_id).title), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("case_id", published_ids())
+def test_every_slide_of_every_published_deck_fits(published_decks, browser, case_id):
+    """What holds for any case: its deck fits, whatever its tables hold (fixtures alone missed a long quote list)."""
+    browser.open(published_decks / f"{case_id}.slides.html")
+    slides = browser.evaluate(READY)
+    problems = []
+    for index in slides:
+        h, v = index["h"], index.get("v") or 0
+        result = browser.evaluate(f"{_script(SLIDE)}([{h}, {v}])")
+        problems += [f"slide {h}/{v} ({result['heading'][:40]}): {p}" for p in result["problems"]]
+    assert slides and problems == [], "\n".join(problems[:30])

@@ -209,7 +209,9 @@ class Section:
             self._text(_output_cell(ident, shown), lines * self.layout.text * self.layout.line + self.layout.gap)
 
     def _block(self, ident: str, block, styles: str) -> None:
-        if getattr(block, "name", None) == "table" and Table.parse(block).body:
+        if getattr(block, "name", None) == "details":  # a table's source quotes: for the speaker, not the room
+            self.cells.append(_html_cell(ident, styles + str(block), "notes"))
+        elif getattr(block, "name", None) == "table" and Table.parse(block).body:
             self._table(ident, Table.parse(block), styles)
         elif getattr(block, "name", None) in ("ol", "ul") and list_items(block):
             self._list(ident, block)
