@@ -9,7 +9,6 @@ section with nothing to show says so.
 from __future__ import annotations
 
 import html
-import math
 from typing import NamedTuple
 
 import jinja2
