@@ -5,10 +5,11 @@ user can connect, and ipykernel has no unencrypted TCP to warn about. A socket p
 longer than 107 bytes, so the sockets go to a short folder of their own (render.py makes it
 under /tmp); the connection files go to the render's temporary folder.
 
-:class:`Kernels` starts the kernel of the next job while the current job runs, runs in it,
-silently, the imports of that job (:func:`warm_up_code`), and connects the client nbclient
-will use and waits until it is ready (jupyter_client's readiness check alone waits 0.2 s for
-quiet). A job then starts on a kernel whose start-up and heavy imports are done. Each kernel
+:class:`Kernels` starts the kernel of the next job while the current job runs and runs in it,
+silently, the imports of that job (:func:`warm_up_code`), through a client of its own that is
+closed in the thread that made it: a ZeroMQ socket belongs to one thread (handing the warm-up
+client on to nbclient's thread made libzmq abort now and then, "signaler.cpp:238"). A job then
+starts on a kernel whose start-up and heavy imports are done; nbclient connects its own client. Each kernel
 runs one notebook and is then shut down: nothing passes from one report to the next.
 
 A kernel is stopped by a shutdown request alone. jupyter_client's own ``shutdown_kernel``
@@ -27,39 +28,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client import AsyncKernelClient, AsyncKernelManager
-from traitlets import Any, List, default
+from traitlets import List
 
 HISTORY = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts its kernels: no history database
 AHEAD = 1  # kernels started beyond the one in use: one more process beside the running report
 READY_SECONDS = 120  # start-up and imports; a kernel not ready by then fails its job
 
 
-class OnceKernelClient(AsyncKernelClient):
-    """A client made ready ahead of its job: once it was ready, waiting for it again returns at once."""
-
-    ready = False
-
-    async def wait_for_ready(self, timeout: float | None = None) -> None:
-        if not self.ready:
-            await super().wait_for_ready(timeout)
-            self.ready = True
-
-
 class OnceKernelManager(AsyncKernelManager):
-    """The manager of a kernel for one notebook: gives nbclient the client made ready ahead, and keeps
-    every client it made, to stop them with the kernel."""
+    """The manager of a kernel for one notebook: keeps every client it made, to stop them with the kernel."""
 
     clients = List()
-    prepared = Any(None, allow_none=True)  # the ready client, until nbclient asks for one
 
-    @default("client_factory")
-    def _client_factory_default(self):
-        return OnceKernelClient
-
-    def client(self, **kwargs) -> OnceKernelClient:
-        if self.prepared is not None:
-            client, self.prepared = self.prepared, None
-            return client
+    def client(self, **kwargs) -> AsyncKernelClient:
         client = super().client(**kwargs)
         self.clients.append(client)
         return client
@@ -197,7 +178,7 @@ class Kernels:
             kernel.preparing.start()
 
     def _prepare(self, kernel: Kernel) -> None:
-        """Make the kernel ready (its warm-up done, nbclient's client connected); an error is kept for its job."""
+        """Make the kernel ready (its warm-up done); an error is kept for its job."""
         if kernel.error is None:
             try:
                 asyncio.run(self._ready(kernel))
@@ -206,10 +187,13 @@ class Kernels:
 
     async def _ready(self, kernel: Kernel) -> None:
         manager = kernel.manager
-        client = manager.client()
-        client.start_channels(hb=False)  # nbclient starts the heartbeat when it takes the client
         code = self.warm_ups[kernel.index]
-        if code:
+        if not code:
+            return
+        client = manager.client()
+        manager.clients.remove(client)  # closed here, in the thread that made it
+        client.start_channels(hb=False)
+        try:
             warm_up = client.execute(code, silent=True, store_history=False, allow_stdin=False, stop_on_error=False)
             deadline = asyncio.get_running_loop().time() + READY_SECONDS
             while await manager.is_alive() and asyncio.get_running_loop().time() < deadline:
@@ -219,10 +203,8 @@ class Kernels:
                     continue
                 if reply["parent_header"].get("msg_id") == warm_up:
                     break  # its status may be an error: the notebook then fails on the same import
-            if not await manager.is_alive():
-                return  # died or killed: nbclient says so, if a job gets to this kernel
-        await client.wait_for_ready(timeout=READY_SECONDS)
-        manager.prepared = client
+        finally:
+            client.stop_channels()
 
     def _retire(self, kernel: Kernel, request: bool = True) -> None:
         """Stop the kernel's clients and ask it to shut down (it ends by itself; :meth:`_reap` waits for it)."""
