@@ -78,7 +78,7 @@ test: $(STAMP) $(NODE_STAMP) ## run every check: the kept reports are current, u
 	$(BIN)/pytest --nbval-lax $(NBVAL) notebooks
 
 # The JSON Schema that editors use to complete and check case files as one types (each case file
-# names it on its first line). Generated from src/caseseries/model.py: run after changing the model;
+# names it on its first line). Generated from src/caseseries/model/case.py: run after changing the model;
 # tests/test_schema.py fails until then.
 schema: $(STAMP) ## rewrite data/case.schema.json from the case model (after a change to model.py)
 	$(BIN)/caseseries schema --out data/case.schema.json
@@ -115,7 +115,7 @@ slides: $(CASE_DECKS) ## a reveal.js deck per case in reports/slides (opens offl
 # again when node_modules holds another version.
 REVEAL := reports/slides/reveal.js/package.json
 $(REVEAL): | $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -c 'from pathlib import Path; from caseseries.slides import install_reveal; install_reveal(Path("reports/slides"), Path.cwd())'
+	$(BIN)/python -c 'from pathlib import Path; from caseseries.outputs.slides import install_reveal; install_reveal(Path("reports/slides"), Path.cwd())'
 
 # A deck is made from the kept notebook, without running it again; reveal.js is copied next to it.
 reports/slides/%.slides.html: reports/cases/%.ipynb $(SRC_FILES) $(STAMP) $(NODE_STAMP) | $(REVEAL)
@@ -166,7 +166,7 @@ lab: $(STAMP) ## JupyterLab at the project root with the project kernel, opened 
 
 lock: ## re-pin requirements.lock from pyproject.toml, and environment.yml with it
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header --quiet -o requirements.lock
-	$(BIN)/python -m caseseries.environment requirements.lock > environment.yml
+	$(BIN)/python -m caseseries.model.environment requirements.lock > environment.yml
 
 clean: ## remove rendered HTML and caches (kept notebooks stay)
 	find reports -name '*.html' -delete

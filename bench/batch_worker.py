@@ -30,8 +30,8 @@ def main(root: Path, mode: str, limit: int | None = None) -> dict:
     import nbformat
     import papermill
 
-    from caseseries import render
-    from caseseries.paths import case_files
+    from caseseries.outputs import render
+    from caseseries.model.paths import case_files
 
     jobs = [render.case_job(path.stem, root) for path in case_files(root / "data" / "cases")][:limit]
     tmp = Path(tempfile.mkdtemp(prefix="caseseries-bench-batch-"))

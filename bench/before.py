@@ -20,7 +20,7 @@ def render_before(jobs: list, progress=None) -> None:
     import nbformat
     import papermill
 
-    from caseseries import render
+    from caseseries.outputs import render
 
     for job in jobs:
         print(f"{job.name}: executing ...", file=progress or io.StringIO())
@@ -36,6 +36,6 @@ def render_before(jobs: list, progress=None) -> None:
 
 
 if __name__ == "__main__":
-    from caseseries import render
+    from caseseries.outputs import render
 
     render_before([render.case_job(case_id) for case_id in sys.argv[1:]], sys.stderr)

@@ -29,7 +29,7 @@ def main(mode: str, folder: str, runs: int) -> dict:
         def one_pass():
             return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in paths]
     else:
-        from caseseries.load import load_cases
+        from caseseries.model.load import load_cases
 
         def one_pass():
             return load_cases(paths)

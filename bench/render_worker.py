@@ -34,7 +34,7 @@ def main(root: Path, case_id: str, runs: int) -> dict:
 
     import nbformat
 
-    from caseseries import render
+    from caseseries.outputs import render
 
     tmp = Path(tempfile.mkdtemp(prefix=f"caseseries-bench-empty-{os.getpid()}-"))
     empty = tmp / "empty.ipynb"

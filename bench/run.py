@@ -48,7 +48,7 @@ def median_size(folder: Path) -> int:
 
 def synthetic_project(n: int, base: Path, name: str = "series") -> Path:
     """A minimal project (synthetic cases, drug reference, notebooks) to render a series of n cases."""
-    from caseseries.synth import write_cases
+    from caseseries.model.synth import write_cases
 
     root = base / f"{name}-{n}"
     write_cases(root / "data" / "cases", n, SEED)
@@ -79,7 +79,7 @@ def row_validate(runs: int) -> Row:
 
 
 def row_load(runs: int, base: Path) -> Row:
-    from caseseries.synth import write_cases
+    from caseseries.model.synth import write_cases
 
     folder = base / "load-1000"
     write_cases(folder, 1000, SEED)
@@ -173,7 +173,7 @@ def row_noop(runs: int, copy: Path) -> Row:
 
 def workflow_copy(n: int) -> Path:
     """A scratch copy of the project whose data/cases holds n synthetic cases (seed SEED), no rendered reports."""
-    from caseseries.synth import write_cases
+    from caseseries.model.synth import write_cases
 
     copy = scratch.copy_project(with_venv=True, prefix=f"caseseries-bench-workflow-{n}-")
     for case in (copy / "data" / "cases").glob("*.yaml"):
@@ -220,7 +220,7 @@ def row_plan(runs: int, n: int = 10_000) -> Row:
 
 
 def rows_series(runs: int, base: Path) -> list[Row]:
-    from caseseries import render
+    from caseseries.outputs import render
 
     if not (ROOT / "notebooks" / "case_series.ipynb").exists() or not hasattr(render, "series_job"):
         return [Row("series notebook with 4, 50 and 200 cases", "not available: series notebook missing")]

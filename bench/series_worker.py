@@ -55,7 +55,7 @@ class PeakRSS:
 
 
 def main(root: Path, runs: int, warmup: int = 1) -> dict:
-    from caseseries import render
+    from caseseries.outputs import render
 
     job = render.series_job(None, root=root)
     for _ in range(warmup):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from caseseries.paths import project_root
+from caseseries.model.paths import project_root
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "data" / "cases"
@@ -97,7 +97,7 @@ class FixtureCases:
         return self.path(case_id).read_text(encoding="utf-8")
 
     def __getitem__(self, case_id: str):
-        from caseseries.load import load_case
+        from caseseries.model.load import load_case
 
         if case_id not in self._loaded:
             self._loaded[case_id] = load_case(self.path(case_id))

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURE, ROOT, run_cli
-from caseseries import tables
-from caseseries.dates import DAYS_PER_MONTH
-from caseseries.timeline import timeline
+from caseseries.views import tables
+from caseseries.model.dates import DAYS_PER_MONTH
+from caseseries.model.timeline import timeline
 
 
 def test_readme_example_runs(cases):

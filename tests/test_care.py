@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from caseseries import care
-from caseseries.load import load_cases
-from caseseries.model import AdverseEvent, Fact
+from caseseries.views import care
+from caseseries.model.load import load_cases
+from caseseries.model.case import AdverseEvent, Fact
 from conftest import FIXTURE, published_ids, run_cli
 
 ITEMS = ["Title", "Key words", "Abstract", "Introduction", "Patient information", "Clinical findings", "Timeline",

@@ -1,8 +1,8 @@
 import pytest
 
-from caseseries.dates import CalendarDate, DateError, RelativeDate, UnknownDate, between, parse_date
-from caseseries.model import Case
-from caseseries.timeline import When, timeline
+from caseseries.model.dates import CalendarDate, DateError, RelativeDate, UnknownDate, between, parse_date
+from caseseries.model.case import Case
+from caseseries.model.timeline import When, timeline
 
 _CASE = Case.model_validate({"case_id": "d", "title": "D", "source": {"citation": "Invented", "synthetic": True,
                                                                      "patient": "one"},

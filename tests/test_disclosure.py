@@ -11,13 +11,13 @@ import json
 
 import pytest
 
-from caseseries import metrics
-from caseseries.checks import case_problems
-from caseseries.dates import parse_date
-from caseseries.disclosure import (DISCLOSURE_RULE, FALLBACK_TITLE, WITHHELD, DisclosureError, as_of_label,
+from caseseries.views import metrics
+from caseseries.model.checks import case_problems
+from caseseries.model.dates import parse_date
+from caseseries.model.disclosure import (DISCLOSURE_RULE, FALLBACK_TITLE, WITHHELD, DisclosureError, as_of_label,
                                    case_as_of, hidden_names)
-from caseseries.model import Marker
-from caseseries.timeline import timeline
+from caseseries.model.case import Marker
+from caseseries.model.timeline import timeline
 from conftest import DAYS_PER_MONTH
 
 LATER_DRUGS = ("pembrolizumab", "paclitaxel", "carboplatin")  # of the cervix case, first given on 2020-10-05

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from caseseries import drugs
-from caseseries.load import CaseFileError, load_case, load_cases
+from caseseries.model import drugs
+from caseseries.model.load import CaseFileError, load_case, load_cases
 from conftest import FIXTURE, MINIMAL, ROOT, run_cli
 
 SOURCES = ROOT.parent / "shared" / "sources"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from caseseries.environment import environment_yml, lock_pins
+from caseseries.model.environment import environment_yml, lock_pins
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from caseseries.load import check_case_file
+from caseseries.model.load import check_case_file
 from conftest import copy_fixture_project, run_cli
 
 PAYLOAD = "<x onerror=alert(1)>\"'</script><b>"

@@ -26,12 +26,12 @@ import pytest
 from google.protobuf import json_format
 from phenopackets.schema.v2 import Phenopacket
 
-from caseseries.dates import CalendarDate
-from caseseries.drugs import read_reference
-from caseseries.exports import FORMATS, export_files
-from caseseries.load import load_case
-from caseseries.timeline import dated_fields, timeline
-from caseseries.yamlfile import read_yaml
+from caseseries.model.dates import CalendarDate
+from caseseries.model.drugs import read_reference
+from caseseries.outputs.exports import FORMATS, export_files
+from caseseries.model.load import load_case
+from caseseries.model.timeline import dated_fields, timeline
+from caseseries.model.yamlfile import read_yaml
 
 from conftest import CASES, FIXTURE
 

@@ -399,8 +399,8 @@ def test_a_folder_named_yaml_breaks_no_other_case(project):
 
 
 def test_the_command_line_id_rule_is_the_models():
-    from caseseries import model
-    from caseseries.paths import CASE_ID, CASE_ID_MAX
+    from caseseries.model import case as model
+    from caseseries.model.paths import CASE_ID, CASE_ID_MAX
 
     metadata = model.Case.model_fields["case_id"].metadata
     patterns = [m.pattern for m in metadata if getattr(m, "pattern", None)]
@@ -412,7 +412,7 @@ def test_the_command_line_id_rule_is_the_models():
 
 
 def _fake_notebook(path: Path, template: Path | None) -> None:
-    from caseseries.render import provenance
+    from caseseries.outputs.render import provenance
 
     metadata = {"caseseries": provenance(template)} if template is not None else {}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -507,7 +507,7 @@ def test_the_kept_reports_of_the_checkout_are_current_and_have_their_case():
 
 
 def test_remove_stale_temp_removes_only_folders_of_dead_processes(tmp_path):
-    from caseseries.render import remove_stale_temp
+    from caseseries.outputs.render import remove_stale_temp
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

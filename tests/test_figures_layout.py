@@ -15,10 +15,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
-from caseseries import series, series_plots, synth
-from caseseries.drugs import read_reference
-from caseseries.load import load_case, load_cases
-from caseseries.plots import marker_figure, timeline_figure
+from caseseries.views import series, series_plots
+from caseseries.model import synth
+from caseseries.model.drugs import read_reference
+from caseseries.model.load import load_case, load_cases
+from caseseries.views.plots import marker_figure, timeline_figure
 
 TESTS = Path(__file__).resolve().parent
 FIXTURE_DIRS = [TESTS / "fixtures/project/data/cases", TESTS / "fixtures/format", TESTS / "fixtures/format/views",

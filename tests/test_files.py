@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from caseseries.files import RenderError, check_writable, write_atomic
+from caseseries.model.files import RenderError, check_writable, write_atomic
 
 
 def test_a_write_replaces_the_file_whole_and_leaves_nothing_beside_it(tmp_path):

@@ -20,9 +20,9 @@ import pytest
 import yaml
 from conftest import CASES, MINIMAL, ROOT
 
-from caseseries import drugs, model
-from caseseries.load import CaseFileError, check_case_file, load_case, load_cases, validate_files
-from caseseries.paths import project_root
+from caseseries.model import drugs, case as model
+from caseseries.model.load import CaseFileError, check_case_file, load_case, load_cases, validate_files
+from caseseries.model.paths import project_root
 
 FORMAT = Path(__file__).resolve().parent / "fixtures" / "format"
 LOC = "locator: {section: Case}"

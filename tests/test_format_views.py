@@ -17,8 +17,10 @@ import pandas as pd
 import pytest
 from conftest import CASES
 
-from caseseries import care, disclosure, drugs, metrics, model, plots, report, series, series_plots, tables
-from caseseries.load import load_case
+from caseseries.views import care, metrics, plots, series, series_plots, tables
+from caseseries.model import disclosure, drugs, case as model
+from caseseries.outputs import report
+from caseseries.model.load import load_case
 
 FORMAT = Path(__file__).resolve().parent / "fixtures" / "format"
 VIEWS = FORMAT / "views" / "fmt-views-calendar.yaml"

@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from caseseries import index, render
-from caseseries.paths import project_root
+from caseseries.outputs import index, render
+from caseseries.model.paths import project_root
 from conftest import copy_fixture_project, run_cli
 
 CASE = "fx-cervix-calendar"

@@ -21,8 +21,8 @@ import nbformat
 import pytest
 from conftest import FIXTURE_CASES, copy_fixture_project
 
-from caseseries.kernels import template_imports, warm_up_code
-from caseseries.render import SOCKETS
+from caseseries.outputs.kernels import template_imports, warm_up_code
+from caseseries.outputs.render import SOCKETS
 
 IDS = sorted(p.stem for p in FIXTURE_CASES.glob("*.yaml"))
 PROGRESS = r"\[\d+/\d+\] [a-z0-9-]+: (executing case_report\.ipynb \.\.\.|wrote .* in [0-9.]+ s)"
@@ -76,7 +76,7 @@ def printed(notebook: Path) -> str:
 
 def test_warm_up_imports_the_templates_imports_and_binds_no_name():
     template = Path(__file__).resolve().parents[1] / "notebooks" / "case_report.ipynb"
-    assert "from caseseries import report" in template_imports(template)
+    assert "from caseseries.outputs import report" in template_imports(template)
     code = warm_up_code(["import os.path", "from json import dumps"])
     namespace: dict = {}
     exec(code, namespace)  # noqa: S102 - what the kernel runs
@@ -87,10 +87,10 @@ def test_warm_up_imports_the_templates_imports_and_binds_no_name():
 def test_each_kernel_is_used_once_with_its_imports_done(tmp_path):
     root = tiny_project(
         tmp_path / "project",
-        'import os, sys\nprint("imported ahead:", "caseseries.dates" in sys.modules)\n'
+        'import os, sys\nprint("imported ahead:", "caseseries.model.dates" in sys.modules)\n'
         'print("left:", [n for n in ("left_by_an_earlier_case", "caseseries", "_caseseries_warm_up") if n in dir()])\n'
         'print("pid:", os.getpid())',
-        "import caseseries.dates\nleft_by_an_earlier_case = case_id",
+        "import caseseries.model.dates\nleft_by_an_earlier_case = case_id",
     )
     temp = tmp_path / "tmp"
     out = cli(root, temp, "render", *IDS)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from caseseries.disclosure import DISCLOSURE_RULE
+from caseseries.model.disclosure import DISCLOSURE_RULE
 from conftest import FIXTURE_CASES, ROOT, copy_fixture_project, published_ids, run_cli
 from test_browser import CHROMIUM, Browser
 
@@ -215,8 +215,8 @@ def published_decks(tmp_path_factory) -> Path:
     """Each published case's deck, made from its kept notebook (no kernel), reveal.js beside them."""
     import nbformat
 
-    from caseseries.load import find_case
-    from caseseries.slides import install_reveal, to_slides
+    from caseseries.model.load import find_case
+    from caseseries.outputs.slides import install_reveal, to_slides
 
     folder = tmp_path_factory.mktemp("published")
     install_reveal(folder, ROOT)

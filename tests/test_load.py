@@ -5,7 +5,7 @@ Drug names are checked against the fixture project's drug reference (tests/fixtu
 
 import pytest
 
-from caseseries.load import CaseFileError, load_case, load_cases
+from caseseries.model.load import CaseFileError, load_case, load_cases
 from conftest import MINIMAL
 
 LOC = "locator: {section: Case}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from caseseries.messages import dotted, format_error, leaf_errors, line_of, message
-from caseseries.model import Case
+from caseseries.model.messages import dotted, format_error, leaf_errors, line_of, message
+from caseseries.model.case import Case
 
 
 def errors_of(data: dict) -> list[dict]:

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from caseseries import metrics
-from caseseries.timeline import timeline
-from caseseries.model import Locator, RadiotherapyTarget
+from caseseries.views import metrics
+from caseseries.model.timeline import timeline
+from caseseries.model.case import Locator, RadiotherapyTarget
 from conftest import DAYS_PER_MONTH
 
 LOC = Locator(section="test")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from caseseries import drugs
+from caseseries.model import drugs
 from conftest import ROOT, checkout_files
 
 pytestmark = pytest.mark.e2e
@@ -71,7 +71,7 @@ def checkout(tmp_path_factory):
     text = text.replace(f"case_id: {TEMPLATE}\n", f"case_id: {NEW}\n")
     schema = root / "data/case.schema.json"
     if schema.is_file():  # a case file names the schema on its first line, as `caseseries new` writes it
-        from caseseries.schema import SCHEMA_COMMENT
+        from caseseries.model.schema import SCHEMA_COMMENT
 
         text = f"{SCHEMA_COMMENT}{os.path.relpath(schema, root / 'data/cases')}\n{text}"
     (root / f"data/cases/{NEW}.yaml").write_text(text, encoding="utf-8")

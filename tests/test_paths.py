@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from caseseries.paths import CASE_ID_MAX, NEUTRAL_STEM, CaseIdError, case_files, check_case_id, neutral_stem
+from caseseries.model.paths import CASE_ID_MAX, NEUTRAL_STEM, CaseIdError, case_files, check_case_id, neutral_stem
 
 
 @pytest.mark.parametrize("case_id", ["bian2024-p1", "a", "x_y-1", "a" * CASE_ID_MAX])

@@ -5,8 +5,8 @@ import warnings
 import matplotlib.pyplot as plt
 import pytest
 
-from caseseries.load import load_cases
-from caseseries.plots import case_frame, marker_figure, timeline_figure
+from caseseries.model.load import load_cases
+from caseseries.views.plots import case_frame, marker_figure, timeline_figure
 
 
 def assert_draws(case, time_axis: str) -> None:
@@ -66,8 +66,8 @@ def _artists(fig, gid: str):
 def test_each_marker_value_is_drawn_at_its_date_and_value(cases, time_axis):
     """What the marker figure draws, against the tidy table it comes from: every numeric value at its own date
     and height, each analyte's line through them in time order (nbval does not compare images)."""
-    from caseseries.tables import marker_table
-    from caseseries.timeline import timeline
+    from caseseries.views.tables import marker_table
+    from caseseries.model.timeline import timeline
 
     checked = 0
     for case in [*cases.all(), *load_cases()]:

@@ -107,3 +107,23 @@ def test_the_network_check_finds_what_a_page_would_load():
             '<div style="background-image: url(\'http://c.example/d.png\')"></div></body></html>')
     assert sorted(remote_urls(page)) == ["//fonts.example/c", "http://a.example/i.css", "http://c.example/d.png",
                                          "https://b.example/p.png", "https://cdn.example/x.js"]
+
+
+def test_a_cell_that_never_finishes_fails_its_render_in_one_line(tmp_path, monkeypatch):
+    """A cell past CELL_SECONDS (a lost reply, a loop) ends the render with a message, not a hang."""
+    import nbformat
+    import papermill
+
+    from caseseries.model.files import RenderError
+    from caseseries.outputs import render as render_module
+
+    template = tmp_path / "slow.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(120)")])
+    nbformat.write(nb, template)
+    job = render_module.Job("slow", template, {}, tmp_path / "slow.out.ipynb", tmp_path / "slow.html", "Slow")
+    monkeypatch.setattr(render_module, "CELL_SECONDS", 2)
+    with pytest.raises(RenderError) as failed:
+        render_module.execute(job, papermill)
+    message = str(failed.value)
+    assert message.startswith("render slow: the notebook did not run: CellTimeoutError:")
+    assert "2 seconds" in message and "\n" not in message

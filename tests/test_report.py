@@ -1,7 +1,7 @@
 """Report sections: generated summary from stated facts only, escaping, one-line notes for empty sections."""
 
-from caseseries import report
-from caseseries.load import load_case
+from caseseries.outputs import report
+from caseseries.model.load import load_case
 from conftest import MINIMAL
 
 
@@ -20,7 +20,7 @@ def test_summary_states_only_what_the_case_gives(cases):
 
 
 def test_summary_of_a_teaching_view_ends_at_its_as_of_date(cases):
-    from caseseries.disclosure import case_as_of
+    from caseseries.model.disclosure import case_as_of
 
     text = report.case_summary(case_as_of(cases["fx-cervix-calendar"], "2020-09"))
     assert text.endswith("Status as of 2020-09: alive.") and "last contact" not in text
@@ -39,7 +39,7 @@ def test_header_escapes_case_text(cases):
 
 
 def test_neutral_header_of_the_as_of_view_hides_title_citation_and_later_drugs(cases):
-    from caseseries.disclosure import case_as_of
+    from caseseries.model.disclosure import case_as_of
 
     full = cases["fx-cervix-calendar"]
     assert "pembrolizumab" in report.header(full).data  # the check can fail: the full title names it
@@ -68,7 +68,7 @@ import re  # noqa: E402
 
 import pytest  # noqa: E402
 
-from caseseries.disclosure import case_as_of  # noqa: E402
+from caseseries.model.disclosure import case_as_of  # noqa: E402
 from conftest import CASES  # noqa: E402
 
 TABLES = (report.patient_table, report.diagnosis_table, report.biomarker_table, report.timeline_table,
@@ -176,7 +176,7 @@ def _quotes(item) -> set[str]:
 
 
 def test_a_teaching_view_shows_only_the_quotes_of_the_facts_it_shows():
-    from caseseries.load import load_case
+    from caseseries.model.load import load_case
 
     case = load_case(CASES / "toripalimab-iiic2p.yaml")
     view = case_as_of(case, "2019-04")
@@ -195,8 +195,8 @@ def test_report_tables_fit_a_1280_px_page_without_sideways_scrolling(tmp_path):
     import nbformat
     from IPython.core.formatters import DisplayFormatter
 
-    from caseseries import render
-    from caseseries.load import load_case
+    from caseseries.outputs import render
+    from caseseries.model.load import load_case
     from conftest import ROOT
 
     pages = []

@@ -14,9 +14,9 @@ import pytest
 from conftest import ROOT, run_cli
 from pydantic import BaseModel, ValidationError
 
-from caseseries import dates, model
-from caseseries.schema import DATE_ANY_OF, SCHEMA_COMMENT, case_schema, schema_text
-from caseseries.yamlfile import read_yaml
+from caseseries.model import dates, case as model
+from caseseries.model.schema import DATE_ANY_OF, SCHEMA_COMMENT, case_schema, schema_text
+from caseseries.model.yamlfile import read_yaml
 
 KEPT = ROOT / "data" / "case.schema.json"
 CASE_FILES = sorted((ROOT / "data" / "cases").glob("*.yaml"))
@@ -66,7 +66,7 @@ def holds_a_model(annotation) -> bool:
 def test_the_kept_schema_is_the_one_the_model_gives():
     assert KEPT.is_file(), "data/case.schema.json is missing: run `make schema`"
     assert KEPT.read_text(encoding="utf-8") == schema_text(), (
-        "data/case.schema.json is out of date with the case model (src/caseseries/model.py, dates.py): "
+        "data/case.schema.json is out of date with the case model (src/caseseries/model/case.py, dates.py): "
         "run `make schema` and commit data/case.schema.json with the model change")
 
 

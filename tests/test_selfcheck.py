@@ -5,8 +5,8 @@ from conftest import FIXTURE
 
 def test_validate_builds_every_table_and_names_the_file_when_one_cannot_be_built(monkeypatch):
     """`validate` builds the tables of each valid case (issue 11): a failure is one line, no traceback."""
-    from caseseries import selfcheck, tables
-    from caseseries.load import load_case
+    from caseseries.views import selfcheck, tables
+    from caseseries.model.load import load_case
 
     case = load_case(FIXTURE / "data/cases/fx-cervix-calendar.yaml")
     assert selfcheck.build_problems(case, "x.yaml") == []

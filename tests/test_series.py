@@ -13,9 +13,10 @@ from datetime import date
 
 import pytest
 
-from caseseries import load_cases, series, series_plots
-from caseseries.dates import UnknownDate
-from caseseries.index import index_html
+from caseseries import load_cases
+from caseseries.views import series, series_plots
+from caseseries.model.dates import UnknownDate
+from caseseries.outputs.index import index_html
 from conftest import DAYS_PER_MONTH, FIXTURE, ROOT, copy_fixture_project, remote_urls, run_cli
 
 CERVIX, LUNG, RELATIVE = "fx-cervix-calendar", "fx-lung-egfr", "fx-relative-axis"

@@ -25,10 +25,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from caseseries import report, synth
-from caseseries.disclosure import case_as_of
-from caseseries.load import load_case
-from caseseries.timeline import dated_fields, timeline
+from caseseries.outputs import report
+from caseseries.model import synth
+from caseseries.model.disclosure import case_as_of
+from caseseries.model.load import load_case
+from caseseries.model.timeline import dated_fields, timeline
 from conftest import CASES, FIXTURE_CASES, ROOT
 
 SRC = ROOT / "src" / "caseseries"
@@ -66,8 +67,9 @@ def text_of(value) -> str:
 def _tool_words() -> set[str]:
     """The fixed wording of the tool: the template, the modules that write the page, the rule text."""
     files = [ROOT / "notebooks" / "case_report.ipynb",
-             *(SRC / f"{m}.py" for m in ("report", "tables", "plots", "metrics", "timeline", "disclosure", "care",
-                                         "dates", "model", "drugs"))]
+             *(SRC / f"{m}.py" for m in ("outputs/report", "views/tables", "views/plots", "views/metrics",
+                                         "model/timeline", "model/disclosure", "views/care", "model/dates",
+                                         "model/case", "model/drugs"))]
     return set().union(*(tokens(p.read_text(encoding="utf-8")) for p in files))
 
 
@@ -81,7 +83,7 @@ def _published():
 
 
 def _fixtures():
-    from caseseries.drugs import read_reference
+    from caseseries.model.drugs import read_reference
 
     reference = read_reference(FIXTURE_CASES.parent / "reference" / "drugs.yaml")
     return [load_case(p, reference) for p in sorted(FIXTURE_CASES.glob("*.yaml"))]

@@ -12,16 +12,16 @@ import re
 
 import pytest
 
-from caseseries import stagedeck
-from caseseries.disclosure import case_as_of
-from caseseries.load import load_case
-from caseseries.stages import FALLBACK_QUESTION, stages
-from caseseries.timeline import timeline
+from caseseries.outputs import stagedeck
+from caseseries.model.disclosure import case_as_of
+from caseseries.model.load import load_case
+from caseseries.views.stages import FALLBACK_QUESTION, stages
+from caseseries.model.timeline import timeline
 from conftest import FIXTURE, FIXTURE_CASES, copy_fixture_project, published_ids, run_cli
 from test_spoilers import _fixtures, _published, _synthetic, derived_numbers, split_facts, tokens
 
 TEMPLATE_WORDS = set().union(*(tokens(p.read_text(encoding="utf-8"))
-                               for p in [*(stagedeck.TEMPLATES.glob("*.j2")), stagedeck.TEMPLATES.parents[1] / "stages.py",
+                               for p in [*(stagedeck.TEMPLATES.glob("*.j2")), stagedeck.TEMPLATES.parents[2] / "views" / "stages.py",
                                          stagedeck.TEMPLATES.parents[1] / "stagedeck.py"]))
 SECTION = re.compile(r'<section data-stage="([^"]+)" data-part="([^"]+)">(.*?)</section>', re.S)
 NOTES = re.compile(r'<aside class="notes">(.*?)</aside>', re.S)
@@ -73,7 +73,7 @@ def test_no_stage_shows_what_comes_after_it(tmp_path):
 @pytest.mark.parametrize("case", _published() + _fixtures(), ids=lambda c: c.case_id)
 def test_every_fact_of_the_case_is_shown_by_the_end(case):
     """Nothing is lost: each row of the full chronology is on an audience slide (the final reveal at the latest)."""
-    from caseseries.stages import chronology
+    from caseseries.views.stages import chronology
 
     deck = stagedeck.deck_html(case)
     shown = " ".join(" ".join(audience(body).split()) for _, _, body in slides(deck))
@@ -128,7 +128,7 @@ def test_slides_hold_at_most_eight_rows_and_the_title_slide_no_rule():
 
 
 def test_pages_split_long_rows_over_slides():
-    from caseseries.slide_html import line_count
+    from caseseries.outputs.slide_html import line_count
 
     def height(lines: int) -> float:
         return stagedeck.ROW + lines * stagedeck.LINE
@@ -187,8 +187,8 @@ def browser(tmp_path_factory):
 def test_staged_deck_of_every_published_case_runs_offline_as_one_file(tmp_path, browser, case_id):
     """Each published case's deck, reveal.js inlined, alone in a folder: every slide is there, every image decodes,
     and nothing but the file itself is requested."""
-    from caseseries.load import find_case
-    from caseseries.slides import inline_reveal
+    from caseseries.model.load import find_case
+    from caseseries.outputs.slides import inline_reveal
     from conftest import ROOT
     from test_layout import IMAGES, READY
 

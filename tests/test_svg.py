@@ -13,7 +13,7 @@ import matplotlib
 import pytest
 from IPython.core.formatters import DisplayFormatter
 
-from caseseries import report, series_report, slide_fit
+from caseseries.outputs import report, series_report, slide_fit
 from conftest import copy_fixture_project, run_cli
 
 CASE = "fx-cervix-calendar"  # a timeline and SCCA values: two figures

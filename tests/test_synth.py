@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from caseseries import drugs, synth
+from caseseries.model import drugs, synth
 from caseseries.cli import main as cli
-from caseseries.dates import Bounded, RelativeDate, Season
-from caseseries.load import load_case
-from caseseries.timeline import timeline
+from caseseries.model.dates import Bounded, RelativeDate, Season
+from caseseries.model.load import load_case
+from caseseries.model.timeline import timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 30
@@ -47,7 +47,7 @@ def test_a_case_does_not_depend_on_how_many_are_written(written, tmp_path):
 
 
 def test_same_bytes_in_another_process_with_another_hash_seed():
-    code = "import sys; from caseseries.synth import case_text; sys.stdout.write(case_text(7, 4))"
+    code = "import sys; from caseseries.model.synth import case_text; sys.stdout.write(case_text(7, 4))"
     texts = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert texts == {synth.case_text(7, 4)}
@@ -138,7 +138,7 @@ def test_cli_refuses_data_cases(inside, capsys):
 
 
 def test_series_of_50_synthetic_cases_renders(tmp_path):
-    from caseseries import render
+    from caseseries.outputs import render
 
     if not (ROOT / "notebooks/case_series.ipynb").exists() or not hasattr(render, "series_job"):
         pytest.skip("series notebook not built yet")

@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from caseseries import tables
-from caseseries.dates import parse_date
+from caseseries.views import tables
+from caseseries.model.dates import parse_date
 
 
 def bed(total: float, d: float) -> float:
@@ -124,7 +124,7 @@ def test_every_named_table_builds_for_every_fixture_case(cases):
 
 
 def test_every_named_table_builds_for_every_published_case():
-    from caseseries.load import load_cases
+    from caseseries.model.load import load_cases
 
     for case in load_cases():
         for name in tables.TABLE_NAMES:

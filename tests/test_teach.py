@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from caseseries import slides
+from caseseries.outputs import slides
 from conftest import ROOT, copy_fixture_project, run_cli
 
 CASE = "fx-cervix-calendar"
@@ -150,7 +150,7 @@ def test_kept_slide_types_reach_the_deck():
 
 
 def test_missing_reveal_is_a_clear_error(tmp_path, monkeypatch):
-    from caseseries import reveal
+    from caseseries.outputs import reveal
 
     monkeypatch.setattr(reveal, "CHECKOUT", tmp_path)
     with pytest.raises(slides.SlidesError) as exc:

@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from caseseries.checks import case_problems
-from caseseries.dates import Bounded, CalendarDate, DateError, RelativeDate, Season, parse_date
-from caseseries.model import Case
-from caseseries.timeline import dated_fields, timeline
+from caseseries.model.checks import case_problems
+from caseseries.model.dates import Bounded, CalendarDate, DateError, RelativeDate, Season, parse_date
+from caseseries.model.case import Case
+from caseseries.model.timeline import dated_fields, timeline
 
 
 def day(text: str) -> int:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from caseseries.checks import case_problems
-from caseseries.disclosure import DISCLOSURE_RULE, DisclosureError, as_of_point, case_as_of
-from caseseries.load import load_case
-from caseseries.model import Case
-from caseseries.paths import project_root
-from caseseries.render import teach_job
-from caseseries.timeline import dated_fields, timeline
+from caseseries.model.checks import case_problems
+from caseseries.model.disclosure import DISCLOSURE_RULE, DisclosureError, as_of_point, case_as_of
+from caseseries.model.load import load_case
+from caseseries.model.case import Case
+from caseseries.model.paths import project_root
+from caseseries.outputs.render import teach_job
+from caseseries.model.timeline import dated_fields, timeline
 from conftest import run_cli
 
 HERE = Path(__file__).resolve().parent

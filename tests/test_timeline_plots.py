@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation
 
-from caseseries.load import load_case
-from caseseries.plots import caption, case_frame, marker_figure, timeline_figure
+from caseseries.model.load import load_case
+from caseseries.views.plots import caption, case_frame, marker_figure, timeline_figure
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "timeline"
 DPM = 365.25 / 12
@@ -326,9 +326,9 @@ def drawn_start(fig, entry) -> float | None:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), number=st.integers(1, 50))
 def test_on_generated_cases_nothing_is_drawn_before_what_it_follows(seed, number):
-    from caseseries.model import Case
-    from caseseries.synth import case_dict
-    from caseseries.timeline import timeline
+    from caseseries.model.case import Case
+    from caseseries.model.synth import case_dict
+    from caseseries.model.timeline import timeline
 
     case = Case.model_validate(case_dict(seed, number))
     tl = timeline(case)

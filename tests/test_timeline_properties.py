@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
-from caseseries import plots, tables  # noqa: E402
-from caseseries.checks import case_problems  # noqa: E402
-from caseseries.model import Case  # noqa: E402
-from caseseries.timeline import dated_fields, timeline  # noqa: E402
+from caseseries.views import plots, tables  # noqa: E402
+from caseseries.model.checks import case_problems  # noqa: E402
+from caseseries.model.case import Case  # noqa: E402
+from caseseries.model.timeline import dated_fields, timeline  # noqa: E402
 
 LOC = {"section": "Case"}
 UNITS = ["days", "weeks", "months", "years"]

@@ -15,9 +15,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
-from caseseries import series, series_plots, series_report
-from caseseries.drugs import Drug, DrugSource
-from caseseries.load import load_case
+from caseseries.views import series, series_plots
+from caseseries.outputs import series_report
+from caseseries.model.drugs import Drug, DrugSource
+from caseseries.model.load import load_case
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "timeline"
 MONTH = 365.25 / 12  # days (data/README.md)

@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from caseseries import care, metrics, report, tables
-from caseseries.dates import parse_date
-from caseseries.load import load_case
+from caseseries.views import care, metrics, tables
+from caseseries.outputs import report
+from caseseries.model.dates import parse_date
+from caseseries.model.load import load_case
 from conftest import DAYS_PER_MONTH, copy_fixture_project, run_cli
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "timeline"

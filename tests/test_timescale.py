@@ -1,7 +1,7 @@
 import datetime as dt
 
-from caseseries.dates import DAYS_PER_MONTH
-from caseseries.timescale import TimeScale
+from caseseries.model.dates import DAYS_PER_MONTH
+from caseseries.views.timescale import TimeScale
 
 
 def day(y, m=1, d=1):

@@ -18,8 +18,8 @@ _API = ("cases", "case", "comparison", "frame", "chronology", "events", "regimen
 __all__ = ["Case", "CaseFileError", "find_case", "load_case", "load_cases", *_API, "plot"]
 __version__ = "0.1.0"
 
-_LAZY = {"Case": "model", "CaseFileError": "load", "find_case": "load", "load_case": "load", "load_cases": "load",
-         **{name: "api" for name in _API}}
+_LAZY = {"Case": "model.case", "CaseFileError": "model.load", "find_case": "model.load", "load_case": "model.load",
+         "load_cases": "model.load", **{name: "views.api" for name in _API}}
 
 
 def __getattr__(name: str):
@@ -30,7 +30,7 @@ def __getattr__(name: str):
     if name == "plot":
         from importlib import import_module
 
-        return import_module(".plot", __name__)
+        return import_module(".outputs.plot", __name__)
     raise AttributeError(f"module 'caseseries' has no attribute {name!r}")
 
 

@@ -14,8 +14,8 @@ import argparse
 import os
 import sys
 
-from . import interrupts
-from .paths import CaseIdError, check_case_id
+from caseseries.model import interrupts
+from caseseries.model.paths import CaseIdError, check_case_id
 
 # Nothing heavy at module level: `main` handles Ctrl-C before the case model (pydantic) is imported.
 
@@ -23,7 +23,7 @@ TABLES = ("timeline", "regimens", "radiotherapy", "markers", "imaging", "adverse
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .load import load_cases
+    from caseseries.model.load import load_cases
 
     for case in load_cases():
         print(f"{case.case_id}  {case.title}")
@@ -31,18 +31,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .load import case_paths
+    from caseseries.model.load import case_paths
 
     paths = case_paths(args.paths)
     if not args.paths:  # a folder named x.yaml in data/cases: not a case file, said once, by name
-        from .paths import not_case_files
+        from caseseries.model.paths import not_case_files
 
         paths = [p for p in paths if not p.is_dir()] + not_case_files()
     if not paths:
         print("caseseries validate: no case files found", file=sys.stderr)
         return 1
-    from .load import display_path, validate_files
-    from .selfcheck import build_problems
+    from caseseries.model.load import display_path, validate_files
+    from caseseries.views.selfcheck import build_problems
 
     # Every file in one run; the drug reference's own errors once, under its own name.
     result = validate_files(paths)
@@ -79,8 +79,8 @@ def next_steps(case_ids: list[str]) -> str:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a case file, or write it (make schema: data/case.schema.json)."""
-    from .load import display_path
-    from .schema import schema_text, write_schema
+    from caseseries.model.load import display_path
+    from caseseries.model.schema import schema_text, write_schema
 
     try:
         if args.out is None:
@@ -96,8 +96,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     """Write data/cases/<id>.yaml: every section of the model, with placeholders that fail until filled in."""
-    from .load import display_path
-    from .skeleton import NewCaseError, new_case
+    from caseseries.model.load import display_path
+    from caseseries.model.skeleton import NewCaseError, new_case
 
     try:
         path = new_case(args.case_id, source=args.source, doi=args.doi, out=args.out)
@@ -115,8 +115,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from . import tables
-    from .load import find_case
+    from caseseries.views import tables
+    from caseseries.model.load import find_case
 
     case = find_case(args.case_id)
     frame = tables.table(case, args.name)
@@ -128,7 +128,7 @@ def cmd_table(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .render import RenderError, render_cases
+    from caseseries.outputs.render import RenderError, render_cases
 
     try:
         render_cases(args.case_ids)
@@ -141,9 +141,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_teach(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from .disclosure import DisclosureError
-    from .render import RenderError, run, teach_job
-    from .slides import SlidesError, install_reveal
+    from caseseries.model.disclosure import DisclosureError
+    from caseseries.outputs.render import RenderError, run, teach_job
+    from caseseries.outputs.slides import SlidesError, install_reveal
 
     if args.stages:
         return _teach_stages(args)
@@ -165,9 +165,9 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
 
 def _teach_stages(args: argparse.Namespace) -> int:
-    from .render import RenderError
-    from .slides import SlidesError
-    from .stagedeck import StageError, write_stages
+    from caseseries.outputs.render import RenderError
+    from caseseries.outputs.slides import SlidesError
+    from caseseries.outputs.stagedeck import StageError, write_stages
 
     if args.as_of is not None:
         print("caseseries teach: --stages makes every decision point's stage; give no as-of date with it",
@@ -182,7 +182,7 @@ def _teach_stages(args: argparse.Namespace) -> int:
 
 
 def cmd_slides(args: argparse.Namespace) -> int:
-    from .slides import SlidesError, render_case_decks
+    from caseseries.outputs.slides import SlidesError, render_case_decks
 
     try:
         render_case_decks(args.case_ids, progress=sys.stderr, single_file=args.single_file)
@@ -193,8 +193,8 @@ def cmd_slides(args: argparse.Namespace) -> int:
 
 
 def cmd_care(args: argparse.Namespace) -> int:
-    from . import care, tables
-    from .load import find_case, load_cases
+    from caseseries.views import care, tables
+    from caseseries.model.load import find_case, load_cases
 
     cases = [find_case(c) for c in args.case_ids] if args.case_ids else load_cases()
     frame = care.care_matrix(cases) if args.matrix else care.series_care_table(cases)
@@ -206,7 +206,7 @@ def cmd_care(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from .synth import write_cases
+    from caseseries.model.synth import write_cases
 
     if args.n < 0 or args.seed < 0:
         print("caseseries synth: N and --seed must be whole numbers ≥ 0", file=sys.stderr)
@@ -222,7 +222,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_series(args: argparse.Namespace) -> int:
     """Render the series notebook (reports/series.*) and the index, or print one series table."""
-    from . import series
+    from caseseries.views import series
 
     try:
         series.check_align_on(args.align_on)
@@ -230,8 +230,8 @@ def cmd_series(args: argparse.Namespace) -> int:
         print(f"caseseries series: {exc}", file=sys.stderr)
         return 1
     if args.table:
-        from . import tables
-        from .load import find_case, load_cases
+        from caseseries.views import tables
+        from caseseries.model.load import find_case, load_cases
 
         cases = [find_case(c) for c in args.case_ids] if args.case_ids else load_cases()
         frame = series.series_table(cases, args.table, args.align_on)
@@ -240,9 +240,9 @@ def cmd_series(args: argparse.Namespace) -> int:
         else:
             frame.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
-    from .index import write_index
-    from .load import display_path
-    from .render import RenderError, run, series_job
+    from caseseries.outputs.index import write_index
+    from caseseries.model.load import display_path
+    from caseseries.outputs.render import RenderError, run, series_job
 
     try:
         run([series_job(args.case_ids or None, args.align_on)])
@@ -255,7 +255,7 @@ def cmd_series(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     """Remove (--list: only list) the reports, decks and exports under reports/ whose case file is gone."""
-    from .render import RenderError, prune
+    from caseseries.outputs.render import RenderError, prune
 
     try:
         prune(list_only=args.list, out=sys.stderr)
@@ -267,7 +267,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_check_reports(args: argparse.Namespace) -> int:
     """Fail, one line each, for kept reports to render again (template or version changed) and orphans."""
-    from .render import report_problems
+    from caseseries.outputs.render import report_problems
 
     problems = report_problems()
     for line in problems:
@@ -283,8 +283,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write cases as FHIR R4B bundles, cBioPortal timeline files or Phenopackets into --out."""
     from pathlib import Path
 
-    from .exports import write_exports
-    from .load import display_path
+    from caseseries.outputs.exports import write_exports
+    from caseseries.model.load import display_path
 
     if bool(args.case_ids) == bool(args.all):
         print("caseseries export: name one or more CASE_IDs, or --all", file=sys.stderr)
@@ -295,10 +295,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_teaching_notebook(args: argparse.Namespace) -> int:
-    from .interactive import render_teaching
-    from .load import CaseFileError, display_path, find_case
-    from .paths import CaseIdError
-    from .render import RenderError
+    from caseseries.outputs.interactive import render_teaching
+    from caseseries.model.load import CaseFileError, display_path, find_case
+    from caseseries.model.paths import CaseIdError
+    from caseseries.outputs.render import RenderError
 
     try:
         if args.case_id is not None:
@@ -311,8 +311,8 @@ def cmd_teaching_notebook(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from .index import write_index
-    from .load import display_path
+    from caseseries.outputs.index import write_index
+    from caseseries.model.load import display_path
 
     print(f"wrote {display_path(write_index())}", file=sys.stderr)
     return 0
@@ -438,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     whole_process = argv is None and bool(previous)  # the console script, not a call from Python
     try:
         args = build_parser().parse_args(argv)
-        from .load import CaseFileError
+        from caseseries.model.load import CaseFileError
 
         try:
             check_ids(args)
@@ -476,8 +476,8 @@ def _interrupted(code: int, whole_process: bool) -> int:
 
         logging.disable(logging.CRITICAL)
         warnings.simplefilter("ignore")
-        if "caseseries.render" in sys.modules:
-            from .render import remove_stale_temp, stop_kernels
+        if "caseseries.outputs.render" in sys.modules:
+            from caseseries.outputs.render import remove_stale_temp, stop_kernels
 
             stop_kernels()
             remove_stale_temp(own=True)

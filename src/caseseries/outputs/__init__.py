@@ -1,0 +1,1 @@
+"""What is made of the views: notebook sections, renders and their kernels, decks, the index, export files, widgets."""

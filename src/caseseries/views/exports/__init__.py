@@ -1,0 +1,1 @@
+"""A case in the formats the field uses: FHIR/mCODE, cBioPortal, Phenopackets (their files: outputs/exports.py)."""

@@ -1,0 +1,43 @@
+"""The console script: a Ctrl-C that lands while the command line is still being imported ends in one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+# The real signal, sent to the process itself while it imports caseseries.cli (a finder that sees the import
+# coming sends it, then waits for it to land): what a user's Ctrl-C does at that moment.
+DURING_IMPORT = """
+import os, signal, sys, time
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "caseseries.cli":
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from caseseries.entry import main
+sys.exit(main())
+"""
+
+
+def run(code: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_ctrl_c_while_the_command_line_is_imported_ends_in_one_line():
+    done = run(DURING_IMPORT, "list")
+    assert (done.returncode, done.stderr, done.stdout) == (130, "caseseries: interrupted\n", "")
+
+
+def test_the_console_script_runs_the_command_line():
+    done = run("import sys\nfrom caseseries.entry import main\nsys.exit(main())", "validate", "--help")
+    assert done.returncode == 0, done.stderr
+    assert "usage: " in done.stdout and "validate" in done.stdout
