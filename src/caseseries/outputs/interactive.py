@@ -172,11 +172,23 @@ def _as_of_choices(c: Case) -> list[tuple[str, str]]:
     return choices + [(WHOLE, WHOLE)]
 
 
+def show(out, *shown) -> None:
+    """Make an Output widget show these objects (and nothing else), set as its state in the kernel.
+
+    Not by capturing display output (``with out:``): in a batch run, nbclient mimics the front
+    end's Output widget and answers every captured output with a message on the shell channel,
+    sent while it waits there for the cell's reply; now and then that reply was never seen and the
+    render hung (seen with the teaching notebook under load).
+    """
+    out.outputs = ()
+    for each in shown:
+        out.append_display_data(each)
+
+
 def explorer(case_ids: list[str] | None = None, case_id: str | None = None):
     """A case picker and an as-of slider over the case's months, showing the interactive timeline of what was
     known by then (``disclosure.case_as_of``) and the marker values."""
     import ipywidgets as w
-    from IPython.display import display
 
     from caseseries.model.disclosure import case_as_of
 
@@ -189,10 +201,7 @@ def explorer(case_ids: list[str] | None = None, case_id: str | None = None):
     def draw(*_):
         c = api.case(picker.value)
         shown = c if slider.value == WHOLE else case_as_of(c, slider.value)
-        out.clear_output(wait=True)
-        with out:
-            display(timeline(shown, title=f"{c.case_id} as of {slider.label}"))
-            display(markers(shown))
+        show(out, timeline(shown, title=f"{c.case_id} as of {slider.label}"), markers(shown))
 
     def pick(*_):
         choices = _as_of_choices(api.case(picker.value))
@@ -212,7 +221,7 @@ def stage_stepper(case: Case):
     """The stages of an unfolding case, one at a time (stagedeck.stage_view): a stage selector and a reveal toggle
     for the teacher stepping through the case live in JupyterLab."""
     import ipywidgets as w
-    from IPython.display import HTML, display
+    from IPython.display import HTML
 
     from caseseries.outputs import stagedeck
     from caseseries.views.stages import stages
@@ -223,9 +232,7 @@ def stage_stepper(case: Case):
     out = w.Output()
 
     def draw(*_):
-        out.clear_output(wait=True)
-        with out:
-            display(HTML(stagedeck.stage_view(case, picker.value, reveal=reveal.value)))
+        show(out, HTML(stagedeck.stage_view(case, picker.value, reveal=reveal.value)))
 
     def pick(*_):
         reveal.value = False  # a new stage starts hidden
