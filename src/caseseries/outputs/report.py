@@ -8,10 +8,10 @@ section with nothing to show says so.
 
 from __future__ import annotations
 
-import html
 from typing import NamedTuple
 
 import jinja2
+from markupsafe import Markup
 import numpy as np
 import pandas as pd
 from IPython.display import HTML, Image
@@ -62,13 +62,41 @@ def richest_case() -> Case:
     return max(cases, key=lambda c: (len(timeline(c).entries), [-ord(ch) for ch in c.case_id]))
 
 
+# The report's HTML blocks, autoescaped: every piece of case text is escaped where it is placed.
+_BLOCKS = jinja2.Environment(autoescape=True, loader=jinja2.DictLoader({
+    "note": '<p class="cs-note"><em>{{ text }}</em></p>',
+    "notes": '<div class="cs-notes">{% if notes | length == 1 %}<p><strong>{{ label }}:</strong> {{ notes[0] }}</p>'
+             '{% else %}<p><strong>{{ label }}:</strong></p><ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>'
+             '{% endif %}</div>',
+    "header": '<h1>{{ title }}</h1>'
+              '{% if not neutral %}<p>{{ s.citation }}{% if s.doi %} <a href="https://doi.org/{{ s.doi }}">'
+              'doi:{{ s.doi }}</a>{% endif %}</p>{% endif %}'
+              '{% if extra %}<p><small>{{ extra | join("; ") }}</small></p>{% endif %}'
+              '{% if dated %}<p><small>{{ dated | join(". ") }}.</small></p>{% endif %}'
+              '{{ notes }}<p>{{ summary }}</p>',
+    "outcome": '<p><strong>Status at last contact:</strong> {{ o.status }}'
+               '{% if o.status_as_worded %} (as worded: “{{ o.status_as_worded }}”){% endif %}; '
+               '<strong>last contact:</strong> {{ last }} <small>[{{ o.locator }}]</small></p>{{ notes }}',
+    "disclosure": '<p class="cs-note"><strong>Teaching view as of {{ when }}:</strong> nothing later is shown.</p>'
+                  '<details class="cs-note"><summary>How this view decides what was known by then</summary>'
+                  '<p>{{ rule }}</p></details>',
+    "questions": '<ol>{% for q in questions %}<li><p><strong>{{ q.question }}</strong><br><small>decision point: '
+                 '{{ q.when }}; [{{ q.locator }}]</small></p>{{ q.notes }}'
+                 '{% if reveal %}{% if q.answer %}<p><strong>What happened:</strong> {{ q.answer }}</p>'
+                 '{% else %}<p class="cs-note"><em>No answer is recorded.</em></p>{% endif %}{% endif %}</li>'
+                 '{% endfor %}</ol>'
+                 '{% if not reveal %}<p class="cs-note"><em>Discuss first: the answers come with the full report.'
+                 '</em></p>{% endif %}',
+}))
+
+
+def _block(name: str, **values) -> str:
+    return _BLOCKS.get_template(name).render(**values)
+
+
 def note(text: str) -> HTML:
     """A one-line remark in place of an empty section."""
-    return HTML(f'<p class="cs-note"><em>{html.escape(text)}</em></p>')
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value))
+    return HTML(_block("note", text=text))
 
 
 # ---------------------------------------------------------------- how a table is shown
@@ -271,12 +299,7 @@ def source_dates(case: Case) -> str | None:
 def notes_html(item, label: str = "Notes") -> str:
     """An item's notes as a paragraph ('' when it has none), HTML-escaped."""
     notes = notes_of(item)
-    if not notes:
-        return ""
-    if len(notes) == 1:
-        return f'<div class="cs-notes"><p><strong>{_e(label)}:</strong> {_e(notes[0])}</p></div>'
-    items = "".join(f"<li>{_e(n)}</li>" for n in notes)
-    return f'<div class="cs-notes"><p><strong>{_e(label)}:</strong></p><ul>{items}</ul></div>'
+    return Markup(_block("notes", label=label, notes=notes)) if notes else Markup("")
 
 
 def header(case: Case, neutral: bool = False) -> HTML:
@@ -284,23 +307,14 @@ def header(case: Case, neutral: bool = False) -> HTML:
     notes, and the generated summary. A neutral header (teaching view) has none of the source's particulars."""
     s = case.source
     title = case.neutral_title if neutral and case.neutral_title else case.title
-    cite = "" if neutral else _e(s.citation)
-    if s.doi and not neutral:
-        cite += f' <a href="https://doi.org/{_e(s.doi)}">doi:{_e(s.doi)}</a>'
-    extra = [] if neutral else [f"patient: {_e(s.patient)}"] + ([f"license: {_e(s.license)}"] if s.license else [])
+    extra = [] if neutral else [f"patient: {s.patient}"] + ([f"license: {s.license}"] if s.license else [])
     if s.synthetic:
-        extra.append("<strong>synthetic case</strong> (generated, not a real patient)")
+        extra.append(Markup("<strong>synthetic case</strong> (generated, not a real patient)"))
     dated = [] if neutral else [x for x in (
-        _e(source_dates(case)) if s.dates is not None else "",
-        f"Last follow-up as stated: “{_e(s.last_follow_up_as_stated)}”" if s.last_follow_up_as_stated else "") if x]
-    cite_html = f"<p>{cite}</p>" if cite else ""
-    return HTML(
-        f"<h1>{_e(title)}</h1>{cite_html}"
-        + (f"<p><small>{'; '.join(extra)}</small></p>" if extra else "")
-        + (f"<p><small>{'. '.join(dated)}.</small></p>" if dated else "")
-        + ("" if neutral else notes_html(s, "Notes on the source"))
-        + f"<p>{_e(case_summary(case))}</p>"
-    )
+        source_dates(case) if s.dates is not None else "",
+        f"Last follow-up as stated: “{s.last_follow_up_as_stated}”" if s.last_follow_up_as_stated else "") if x]
+    return HTML(_block("header", title=title, s=s, neutral=neutral, extra=extra, dated=dated,
+                       notes="" if neutral else notes_html(s, "Notes on the source"), summary=case_summary(case)))
 
 
 # ---------------------------------------------------------------- patient and diagnosis
@@ -523,11 +537,8 @@ def adverse_event_table(case: Case) -> ReportTable | HTML:
 
 def outcome_block(case: Case) -> HTML:
     o = case.outcome
-    worded = f" (as worded: “{_e(o.status_as_worded)}”)" if o.status_as_worded else ""
     last = _date_words(timeline(case).last_contact, o.last_contact)
-    return HTML(f"<p><strong>Status at last contact:</strong> {_e(o.status)}{worded}; "
-                f"<strong>last contact:</strong> {_e(last)} <small>[{_e(o.locator)}]</small></p>"
-                + notes_html(o, "Notes on the outcome"))
+    return HTML(_block("outcome", o=o, last=last, notes=notes_html(o, "Notes on the outcome")))
 
 
 def metrics_table(case: Case) -> ReportTable:
@@ -573,10 +584,7 @@ def disclosure_note(as_of: str | None, case: Case | None = None) -> HTML | None:
     from caseseries.model.timeline import timeline
 
     when = timeline(case).when(as_of) if case is not None else None
-    return HTML(f'<p class="cs-note"><strong>Teaching view as of {_e(when.words if when else as_of)}:</strong> '
-                "nothing later is shown.</p>"
-                '<details class="cs-note"><summary>How this view decides what was known by then</summary>'
-                f"<p>{_e(DISCLOSURE_RULE)}</p></details>")
+    return HTML(_block("disclosure", when=when.words if when else as_of, rule=DISCLOSURE_RULE))
 
 
 def discussion_questions(case: Case, reveal: bool = True) -> HTML:
@@ -589,18 +597,10 @@ def discussion_questions(case: Case, reveal: bool = True) -> HTML:
         return note("No discussion question is recorded for this case up to this point." if not reveal
                     else "No discussion question is recorded for this case.")
     tl = timeline(case)
-    items = []
-    for i, q in enumerate(case.questions):
-        if reveal:
-            answer = (f"<p><strong>What happened:</strong> {_e(q.answer)}</p>" if q.answer
-                      else '<p class="cs-note"><em>No answer is recorded.</em></p>')
-        else:
-            answer = ""
-        items.append(f"<li><p><strong>{_e(q.question)}</strong><br><small>decision point: "
-                     f"{_e(_date_words(tl.at(('questions', i, 'decision_point')), q.decision_point))}; "
-                     f"[{_e(q.locator)}]</small></p>{notes_html(q)}{answer}</li>")
-    closing = "" if reveal else '<p class="cs-note"><em>Discuss first: the answers come with the full report.</em></p>'
-    return HTML(f"<ol>{''.join(items)}</ol>{closing}")
+    questions = [{"question": q.question, "locator": q.locator, "answer": q.answer, "notes": notes_html(q),
+                  "when": _date_words(tl.at(("questions", i, "decision_point")), q.decision_point)}
+                 for i, q in enumerate(case.questions)]
+    return HTML(_block("questions", questions=questions, reveal=reveal))
 
 
 def care_coverage(case: Case, teaching: bool = False) -> ReportTable | HTML:
