@@ -151,6 +151,30 @@ def box_of(selector: str, text: str | None = None) -> str:
     }})()"""
 
 
+def run_all_cells(browser: LabBrowser) -> None:
+    """Run > Run All Cells, with the mouse, and wait until every code cell has run."""
+    # under load a click can land before the menu is ready: try again
+    started = """Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
+                            p => p.textContent.trim()).some(p => p !== '[ ]:')"""
+    for attempt in range(3):
+        browser.click(browser.until(box_of(".lm-MenuBar-itemLabel", "Run"), what="the Run menu"))
+        browser.click(browser.until(box_of(".lm-Menu-itemLabel", "Run All Cells"), what="Run All Cells"))
+        try:
+            browser.until(started, timeout=20, what="a cell starts")
+            break
+        except TimeoutError:
+            if attempt == 2:
+                raise
+            browser.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))")
+    n_code = browser.evaluate("document.querySelectorAll('.jp-Notebook .jp-CodeCell').length")
+    done = f"""(() => {{
+      const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
+                                 p => p.textContent.trim());
+      return prompts.length === {n_code} && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
+    }})()"""
+    browser.until(done, timeout=180, what="every cell ran")
+
+
 def test_explore_notebook_runs_in_jupyterlab_with_hover_and_reports(lab, tmp_path):
     base, token, root = lab
     browser = LabBrowser(tmp_path)
@@ -161,26 +185,7 @@ def test_explore_notebook_runs_in_jupyterlab_with_hover_and_reports(lab, tmp_pat
                          + ' .jp-KernelStatus'); return !!document.querySelector('.jp-Toolbar-kernelName')
                          && document.querySelector('.jp-Toolbar-kernelName').textContent.includes('caseseries'); })()""",
                       what="the project kernel is chosen")
-        # Run > Run All Cells, with the mouse; under load a click can land before the menu is ready: try again
-        started = """Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
-                                p => p.textContent.trim()).some(p => p !== '[ ]:')"""
-        for attempt in range(3):
-            browser.click(browser.until(box_of(".lm-MenuBar-itemLabel", "Run"), what="the Run menu"))
-            browser.click(browser.until(box_of(".lm-Menu-itemLabel", "Run All Cells"), what="Run All Cells"))
-            try:
-                browser.until(started, timeout=20, what="a cell starts")
-                break
-            except TimeoutError:
-                if attempt == 2:
-                    raise
-                browser.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))")
-        n_code = browser.evaluate("document.querySelectorAll('.jp-Notebook .jp-CodeCell').length")
-        done = f"""(() => {{
-          const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
-                                     p => p.textContent.trim());
-          return prompts.length === {n_code} && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
-        }})()"""
-        browser.until(done, timeout=180, what="every cell ran")
+        run_all_cells(browser)
         errors = browser.evaluate("""Array.from(document.querySelectorAll(
             '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'), e => e.textContent)""")
         assert errors == []
@@ -222,5 +227,56 @@ def test_explore_notebook_runs_in_jupyterlab_with_hover_and_reports(lab, tmp_pat
             '.jp-DirListing-item .jp-DirListing-itemText'), e => e.textContent.trim());
             return names.includes('reports') ? names : null; })()""", what="reports/ in the file browser")
         assert {"reports", "data", "notebooks"} <= set(listed)
+    finally:
+        browser.close()
+
+
+def visible_box(selector: str, text: str) -> str:
+    """JS: the box of the first element matching selector whose text is ``text``, scrolled into view first."""
+    return f"""(() => {{
+      const e = Array.from(document.querySelectorAll({json.dumps(selector)}))
+        .find(e => e.textContent.trim() === {json.dumps(text)});
+      if (!e) return null;
+      e.scrollIntoView({{block: 'center'}});
+      const r = e.getBoundingClientRect();
+      return r.width > 0 ? {{x: r.x, y: r.y, width: r.width, height: r.height}} : null;
+    }})()"""
+
+
+STEPPER = "document.querySelector('.widget-output .cs-stage, .jupyter-widgets-output-area .cs-stage')"
+
+
+def test_the_stage_stepper_shows_a_stage_and_reveals_it_on_request(lab, tmp_path):
+    """teaching.ipynb's widget in JupyterLab: stage 1 shown without its ending; the reveal toggle shows what was
+    done; picking the next stage shows that stage, hidden again."""
+    base, token, root = lab
+    browser = LabBrowser(tmp_path)
+    try:
+        # a workspace of its own: the explore notebook of the other test is not open beside it
+        browser.goto(f"{base}/lab/workspaces/teaching/tree/notebooks/teaching.ipynb?token={token}")
+        browser.until("document.querySelectorAll('.jp-Notebook .jp-Cell').length > 3", what="the notebook opens")
+        try:  # JupyterLab may ask which kernel to start, the notebook's own preselected
+            browser.click(browser.until(box_of(".jp-Dialog .jp-mod-accept", "Select"), timeout=10))
+        except TimeoutError:
+            pass
+        browser.until("!!document.querySelector('.jp-Toolbar-kernelName') && document.querySelector("
+                      "'.jp-Toolbar-kernelName').textContent.includes('caseseries')", what="the project kernel")
+        run_all_cells(browser)
+        heading = f"({STEPPER} && {STEPPER}.querySelector('h3').textContent)"
+        revealed = f"({STEPPER} && {STEPPER}.textContent.includes('What was done and what followed'))"
+        first = browser.until(heading, what="the stepper's first stage")
+        assert first.startswith("Stage 1 of "), first
+        count = int(first.split(" of ")[1].split(" ")[0])
+        assert not browser.evaluate(revealed), "stage 1 shows its ending before the reveal"
+        browser.click(browser.until(visible_box(".widget-toggle-button", "Reveal what was done"), what="the reveal"))
+        browser.until(revealed, what="what was done, after the reveal")
+        browser.evaluate(f"Array.from({STEPPER}.querySelectorAll('h4')).pop().scrollIntoView({{block: 'start'}})")
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        browser.screenshot(SCREENSHOT.with_name("teaching-stepper.png"))
+        if count > 1:
+            browser.click(browser.until(visible_box(".widget-toggle-button", "Stage 2"), what="the Stage 2 button"))
+            second = browser.until(f"{heading} && {heading}.startsWith('Stage 2 of') && {heading}", what="stage 2")
+            assert second.startswith(f"Stage 2 of {count} "), second
+            assert not browser.evaluate(revealed), "a newly picked stage shows its ending before the reveal"
     finally:
         browser.close()

@@ -228,7 +228,7 @@ def stage_stepper(case: Case):
 
     count = len(stages(case))
     picker = w.ToggleButtons(options=[(f"Stage {n}", n) for n in range(1, count + 1)], description="stage")
-    reveal = w.ToggleButton(value=False, description="Reveal what was done", icon="eye")
+    reveal = w.ToggleButton(value=False, description="Reveal what was done", icon="eye", layout=w.Layout(width="auto"))
     out = w.Output()
 
     def draw(*_):

@@ -23,6 +23,7 @@ def timeline(case, time_axis: str = "calendar", interactive: bool = False):
         return ix.timeline(c)
     from caseseries.views import plots
 
+    _figures_show_as_images()
     return plots.timeline_figure(c, time_axis)
 
 
@@ -40,6 +41,7 @@ def markers(case, analyte: str | None = None, time_axis: str = "calendar", inter
 
     if analyte is not None:
         c = c.model_copy(update={"markers": [m for m in c.markers if m.analyte == analyte]})
+    _figures_show_as_images()
     return plots.marker_figure(c, time_axis)
 
 
@@ -56,3 +58,20 @@ def stages(case):
     from caseseries.outputs import interactive as ix
 
     return ix.stage_stepper(api.case(case))
+
+
+def _figures_show_as_images() -> None:
+    """In a notebook, a figure a cell returns shows as its image (the PNG of the reports, same bytes for the same
+    figure): plots.py draws with matplotlib's Agg backend, which leaves IPython only the text "<Figure size ...>"."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    from caseseries.views import plots
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, plots.png_bytes)
