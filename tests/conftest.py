@@ -35,7 +35,7 @@ def run_cli(*args: str, root: Path = ROOT, timeout: int = 300) -> subprocess.Com
     """`caseseries ARGS` as a real process, in and for the project at root (CASESERIES_ROOT), running the package
     of this tree (src/ beside tests/): a clone's or mutmut's copy, not whichever one is installed."""
     path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-m", "caseseries.cli", *args], cwd=root, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "caseseries", *args], cwd=root, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, "CASESERIES_ROOT": str(root), "PYTHONPATH": path})
 
 

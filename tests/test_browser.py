@@ -168,7 +168,7 @@ def teaching(tmp_path_factory):
     if not (ROOT / "node_modules" / "reveal.js" / "dist" / "reveal.js").is_file():
         pytest.fail("reveal.js is not installed in node_modules: run `npm ci` (make test does)")
     root = copy_fixture_project(tmp_path_factory.mktemp("project"), node_modules=True)
-    out = subprocess.run([sys.executable, "-m", "caseseries.cli", "teach", CASE, AS_OF],
+    out = subprocess.run([sys.executable, "-m", "caseseries", "teach", CASE, AS_OF],
                          cwd=root, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "CASESERIES_ROOT": str(root)})
     assert out.returncode == 0, out.stderr

@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "caseseries"
 
 LAYERS = ("model", "views", "outputs")  # the subpackages, lowest first; the command line stands on top
-TOP = {"cli", "entry", ""}  # the command line, its console script, and the package itself (caseseries/__init__.py)
+TOP = {"cli", "entry", "__main__", ""}  # the command line, its console script, and the package itself (caseseries/__init__.py)
 
 
 def layer_of(module: str) -> int:

@@ -31,7 +31,7 @@ PROGRESS = r"\[\d+/\d+\] [a-z0-9-]+: (executing case_report\.ipynb \.\.\.|wrote 
 def cli(root: Path, temp: Path, *args: str, popen: bool = False):
     """`caseseries ARGS` as a real process for the project at root, its temporary files in temp."""
     temp.mkdir(exist_ok=True)
-    command = [sys.executable, "-m", "caseseries.cli", *args]
+    command = [sys.executable, "-m", "caseseries", *args]
     env = {**os.environ, "CASESERIES_ROOT": str(root), "TMPDIR": str(temp)}
     if popen:
         return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -145,7 +145,7 @@ def test_series_of_50_synthetic_cases_renders(tmp_path):
     synth.write_cases(tmp_path / "data/cases", 50, seed=3)
     shutil.copytree(ROOT / "data/reference", tmp_path / "data/reference")
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    out = subprocess.run([sys.executable, "-m", "caseseries.cli", "series"], cwd=tmp_path, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "caseseries", "series"], cwd=tmp_path, capture_output=True,
                          text=True, timeout=600, env={**os.environ, "CASESERIES_ROOT": str(tmp_path)})
     assert out.returncode == 0, out.stderr
     page = (tmp_path / "reports/series.html").read_text()

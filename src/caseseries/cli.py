@@ -496,6 +496,3 @@ def _interrupted(code: int, whole_process: bool) -> int:
         os._exit(code)
     return code
 
-
-if __name__ == "__main__":
-    sys.exit(main())
