@@ -9,6 +9,7 @@ these problems reach the user as ``file:LINE: path: message``.
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -332,10 +333,19 @@ def story(*questions: dict, **fields) -> Case:
     ("Is immunotherapy with pembrolizumab an option?", "'immunotherapy', 'pembrolizumab'", "pembro"),
     ("Would you offer radiosurgery?", "'radiosurgery'", "srs"),
     ("Radiosurgery, or immunotherapy?", "'immunotherapy'", "pembro"),  # one line a question: the first course
+    ("Is stereotactic treatment an option?", "'stereotactic'", "srs"),  # the course's technique
+    ("Would external beam radiation help?", "'beam', 'external'", "srs"),  # the course's kind
 ])
 def test_a_question_that_names_a_later_treatment_gives_it_away(text, words, item):
     case = story(question("q0", "dx", "What is the stage?"), question("q1", "dx", text))
     assert problems(case) == [(("questions", 1, "question"), SPOILER.format(words=words, point="dx", item=item))]
+
+
+def test_every_question_is_checked():
+    case = story(question("q0", "dx", "Would you start pembrolizumab?"), question("q1", "dx", "Radiosurgery?"))
+    assert problems(case) == [
+        (("questions", 0, "question"), SPOILER.format(words="'pembrolizumab'", point="dx", item="pembro")),
+        (("questions", 1, "question"), SPOILER.format(words="'radiosurgery'", point="dx", item="srs"))]
 
 
 def test_a_treatment_known_by_the_decision_point_may_be_named():
@@ -457,17 +467,32 @@ def test_an_unknown_drug_of_a_class_the_reference_lacks_says_so(given, what):
 
 
 def test_a_drug_whose_reference_entry_is_broken_is_left_to_the_reference():
-    assert drug_problems(agent("examplumab"), agent("carboplatin", group="taxane"),
-                         broken={"examplumab", "carboplatin"}) == []
+    assert drug_problems(agent("examplumab"), agent("carboplatin", group="taxane"), agent("cisplatine"),
+                         broken={"examplumab", "carboplatin"}) == [
+        (("regimens", 0, "agents", 2, "drug"), f"unknown drug 'cisplatine' (did you mean 'cisplatin'?): not in "
+                                               f"data/reference/drugs.yaml. {ADD_A_DRUG}")]
+
+
+@pytest.mark.parametrize("given", [{}, {"class": "interferon"}])
+def test_a_misspelt_drug_gets_at_most_three_names(given):
+    alfas = ("interferon alfa-2a", "interferon alfa-2b", "interferon alfa-n1", "interferon alfa-n3")
+    reference = {n: drug(n, "interferon", "immunostimulant") for n in alfas}
+    [(path, message)] = drug_problems(agent("interferon alfa", **given), known=reference)
+    offered = re.search(r"\(did you mean (.*?)\?\)", message)[1].split(" or ")
+    assert len(offered) == 3 and set(offered) < {f"'{n}'" for n in alfas}  # four alike: three of them
+    listed = " (its drugs of class 'interferon': " + ", ".join(alfas) + ")" if given else ""
+    assert message.endswith(f": not in data/reference/drugs.yaml{listed}. {ADD_A_DRUG}")
 
 
 def test_a_list_of_names_checks_the_names_only():
     known = ["cisplatin", "paclitaxel"]
     assert drug_problems(agent("cisplatin", group="taxane"), agent("not stated", group="alkylating agent"),
                          known=known) == []
-    assert drug_problems(agent("cisplatine"), known=known) == [
-        (AGENT + ("drug",), f"unknown drug 'cisplatine' (did you mean 'cisplatin'?): not in "
-                            f"data/reference/drugs.yaml. {ADD_A_DRUG}")]
+    # without classes to go by, a name is offered by its spelling alone, whatever class the case gives
+    assert drug_problems(agent("not stated", group="taxane"), agent("cisplatine", **{"class": "taxane"}),
+                         known=known) == [
+        (("regimens", 0, "agents", 1, "drug"), f"unknown drug 'cisplatine' (did you mean 'cisplatin'?): not in "
+                                               f"data/reference/drugs.yaml. {ADD_A_DRUG}")]
 
 
 @pytest.mark.parametrize("given, expected", [
@@ -528,6 +553,9 @@ def test_an_unnamed_agent_is_not_checked_against_a_list_of_names():
      " (did you mean 'granulocyte-macrophage colony-stimulating factor' or 'anti-pd-1 monoclonal antibody' or "
      "'anti-pd-l1 monoclonal antibody'?)"),
     ("checkpoint blocker", " (did you mean 'immune checkpoint inhibitor'?)"),  # a group is a class too
+    ("PD-1 monoclonal inhibitor",  # two spelt alike at most: the third is a class sharing a word
+     " (did you mean 'anti-pd-1 monoclonal antibody' or 'anti-pd-l1 monoclonal antibody' or "
+     "'angiogenesis inhibitor'?)"),
 ])
 def test_an_unnamed_agent_of_an_unknown_class_gets_the_classes_alike(drug_class, hint):
     assert drug_problems(agent("not stated", **{"class": drug_class})) == [
