@@ -296,13 +296,22 @@ regimens:
 
 
 def test_a_refused_date_hides_nothing_that_counts_from_it(case_file):
-    # dx stands in as 'unknown': what counts from dx cannot be placed, and is not reported for that
-    path = case_file(MINIMAL + events({"id": "dx", "date": "2024-13"},
+    # dx stands in as 'unknown': what counts from dx cannot be placed, and is not reported for that; dx itself
+    # is still an item of the case (its end is checked), and a problem naming another item is still reported
+    path = case_file(MINIMAL + events({"id": "dx", "date": "2024-13", "label": "Diagnosis\n    end: 2024-09"},
                                       {"id": "fu", "date": "between dx and 2024-04"},
-                                      {"id": "late", "date": "2024-07"}))
+                                      {"id": "late", "date": "2024-07"}) + f"""radiotherapy:
+  - id: rt
+    kind: external beam
+    start: 2024-01
+    regimen: late
+    {LOC}
+""")
     errors = lines_of(path)
-    assert [e.split(": ", 2)[:2] for e in errors] == [["14", "events[0].date"], ["24", "events[2].date"]]
+    assert [e.split(": ", 2)[:2] for e in errors] == [["14", "events[0].date"], ["16", "events[0].end"],
+                                                      ["25", "events[2].date"], ["32", "radiotherapy[0].regimen"]]
     assert "month 13 does not exist" in errors[0] and errors[1].endswith(AFTER_LAST_CONTACT)
+    assert errors[2].endswith(AFTER_LAST_CONTACT) and "'late' is not the id of a regimen" in errors[3]
 
 
 def test_a_refused_id_hides_nothing_that_names_it(case_file):
@@ -311,6 +320,53 @@ def test_a_refused_id_hides_nothing_that_names_it(case_file):
                                       {"id": "late", "date": "2024-07"}))
     errors = lines_of(path)
     assert [e.split(": ", 2)[:2] for e in errors] == [["12", "events[0].id"], ["24", "events[2].date"]]
+
+
+def test_two_refused_ids_stand_in_as_two_ids(case_file):
+    # were they one id, the case would have a duplicate id, and no date would be checked
+    path = case_file(MINIMAL + events({"id": "Dx"}, {"id": "Fu"}, {"id": "x", "date": "2024-07"}))
+    errors = lines_of(path)
+    assert [e.split(": ", 2)[:2] for e in errors] == [["12", "events[0].id"], ["17", "events[1].id"],
+                                                      ["24", "events[2].date"]]
+
+
+def test_a_list_written_as_one_item_is_left_out_and_hides_nothing_that_names_its_item(case_file):
+    path = case_file(MINIMAL + f"""imaging:
+  id: ct
+  date: 2024-01
+  modality: CT
+  findings: a mass
+  {LOC}
+""" + events({"id": "fu", "date": "ct + 1 month"}, {"id": "late", "date": "2024-07"}))
+    assert lines_of(path) == ["11: imaging: expected a list, found a mapping", f"25: events[1].date: {AFTER_LAST_CONTACT}"]
+
+
+def test_a_refused_kind_of_radiotherapy_reads_as_not_stated_and_gives_nothing_away(case_file):
+    # the course stands in as of a kind not stated: a question naming external beam is no spoiler of it
+    path = case_file(MINIMAL + events({"id": "dx", "kind": "diagnosis"}) + f"""radiotherapy:
+  - id: rt
+    kind: photon
+    start: 2024-03
+    {LOC}
+questions:
+  - id: q
+    decision_point: dx
+    question: Would external beam radiotherapy help?
+    {LOC}
+""")
+    [error] = lines_of(path)
+    assert error.startswith("19: radiotherapy[0].kind: expected one of 'external beam', 'brachytherapy', ")
+
+
+def test_a_refused_number_without_a_stand_in_leaves_its_item_out(case_file):
+    path = case_file(MINIMAL + f"""reference_limits:
+  - analyte: CEA
+    upper: high
+    unit: ng/mL
+    {LOC}
+""" + events({"date": "2024-07"}))
+    assert lines_of(path) == ["13: reference_limits[0].upper: expected a number, found 'high'",
+                              f"19: events[0].date: {AFTER_LAST_CONTACT}"]
 
 
 def test_an_item_set_aside_is_named_by_its_place_in_the_file_and_hides_what_names_it(case_file):
@@ -399,10 +455,13 @@ def test_without_an_outcome_nothing_across_items_can_be_checked(case_file):
     assert lines_of(path) == ["1: outcome: missing (required)"]
 
 
-def test_a_case_id_refused_is_reported_once(case_file):
-    path = case_file(MINIMAL.replace("case_id: x", "case_id: X"), name="X")
-    [error] = lines_of(path)
-    assert error.startswith("1: case_id: expected an id of lower-case letters")
+@pytest.mark.parametrize("stem", ["X", "x"])
+def test_a_case_id_refused_is_reported_once_and_the_rest_still_checked(case_file, stem):
+    # whatever the file's name, the refused id is not compared with it
+    path = case_file(MINIMAL.replace("case_id: x", "case_id: X") + events({"date": "2024-07"}), name=stem)
+    errors = lines_of(path)
+    assert errors[0].startswith("1: case_id: expected an id of lower-case letters")
+    assert errors[1:] == [f"14: events[0].date: {AFTER_LAST_CONTACT}"]
 
 
 # ---------------------------------------------------------------- the drug reference a file is checked against
@@ -471,9 +530,10 @@ def test_validate_reports_the_reference_once_then_each_file_then_the_count(case_
     bad = case_file(with_drug("examplumab").replace("case_id: x", "case_id: y"), name="y")
     worse = case_file(with_drug("examplumab").replace("case_id: x", "case_id: z"), name="z")
     broken = reference_of("cisplatin", errors=["ref/drugs.yaml:9: drugs[1].group: missing (required)"])
-    monkeypatch.setattr(drugs, "read_reference", lambda: broken)
+    reads = []
+    monkeypatch.setattr(drugs, "read_reference", lambda: reads.append(1) or broken)
     result = validate_files([str(bad), good, worse])
-    assert result.paths == [bad, good, worse] and result.reference is broken
+    assert result.paths == [bad, good, worse] and result.reference is broken and len(reads) == 1  # read once
     assert list(result.errors) == [bad, worse] and list(result.cases) == [good]
     assert result.cases[good].case_id == "x" and not result.ok
     unknown = "regimens[0].agents[0].drug: unknown drug 'examplumab'"
