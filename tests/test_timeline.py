@@ -10,7 +10,7 @@ import pytest
 from caseseries.model.checks import case_problems
 from caseseries.model.dates import Bounded, CalendarDate, DateError, RelativeDate, Season, parse_date
 from caseseries.model.case import Case
-from caseseries.model.timeline import dated_fields, timeline
+from caseseries.model.timeline import TimelineError, anchors_of, dated_fields, precedes, timeline
 
 
 def day(text: str) -> int:
@@ -472,3 +472,185 @@ def test_a_last_contact_bounded_by_the_publication_is_drawn_at_its_first_day():
     data["source"]["dates"] = {"published": "2022-03"}
     lc = timeline(Case.model_validate(data)).last_contact
     assert lc.open_end and lc.position == lc.earliest == day("2020-09-01") and lc.latest == day("2022-03-31")
+
+
+# ---------------------------------------------------------------- where an item is drawn, and in what order
+
+
+def test_an_item_stated_to_come_before_another_is_drawn_no_later_than_it():
+    # x is some day of 2019-09 (drawn at its middle, the 15th-16th), but y lies between x and 2019-09-10,
+    # and a marker between x and 2019-09-12: x is drawn on 2019-09-10 at the latest
+    case = make_case(events=[("x", "2019-09"), ("y", "between x and 2019-09-10")], markers=["between x and 2019-09-12"])
+    tl = timeline(case)
+    assert tl.follower_limit("x") == day("2019-09-10") and tl.follower_limit("y") == math.inf
+    assert tl.follower_limit(None) == math.inf
+    assert tl.at(("events", 0, "date")).position == day("2019-09-10")
+    # an exact offset from x is drawn at x's drawing point moved by the offset: as far from x's drawn day as
+    # the middle of what it can mean is from x's middle
+    o = tl.when("x + 1 month")
+    x_mid = (day("2019-09-01") + day("2019-09-30")) / 2
+    o_mid = (day("2019-10-01") + day("2019-10-30")) / 2  # 1 and 30 September, each a month later
+    assert o.position == day("2019-09-10") + (o_mid - x_mid)
+
+
+def test_a_bound_stated_by_a_later_item_passes_back_along_a_chain():
+    # b is on or after a; a marker lies between b and 2019-09-10: b, and so a, are drawn by 2019-09-10
+    tl = timeline(make_case(events=[("a", "2019-09"), ("b", "on or after a")],
+                            markers=["nowhere + 1 month", "between b and 2019-09-10"]))
+    assert tl.follower_limit("b") == tl.follower_limit("a") == day("2019-09-10")
+    assert tl.at(("events", 0, "date")).position == day("2019-09-10")
+
+
+def test_an_item_bounded_after_one_drawn_late_is_drawn_in_the_middle_of_what_is_left():
+    # a on 2019-09-20; x between a and 09-30 (drawn at its middle, the 25th); y between x and 09-30 could be
+    # drawn at its middle (the 25th) too, beside x: it is drawn half-way from x to its last possible day,
+    # here 09-26, since z (between y and 09-26) follows it
+    tl = timeline(make_case(events=[("a", "2019-09-20"), ("x", "between a and 2019-09-30"),
+                                    ("y", "between x and 2019-09-30"), ("z", "between y and 2019-09-26")]))
+    a, x, y, z = (tl.at(("events", i, "date")) for i in range(4))
+    assert x.position == day("2019-09-25")
+    assert y.position == (day("2019-09-25") + day("2019-09-26")) / 2
+    assert (a.depth, x.depth, y.depth, z.depth) == (0, 1, 2, 3)  # each one step after what it follows
+    assert (x.follows, y.follows, z.follows) == (("a",), ("x",), ("y",))
+    assert [e.id for e in tl.entries] == ["a", "x", "y", "z"]
+
+
+def test_dates_on_the_case_axis_sort_before_those_of_an_undated_origin_and_unplaced_last():
+    tl = timeline(make_case(events=[("late", "2030"), ("start", "unknown"), ("rel", "start + 1 month")]))
+    late, rel = tl.at(("events", 0, "date")), tl.at(("events", 2, "date"))
+    assert tl.axis == "calendar" and rel.axis == "start"
+    assert sorted([None, rel, late], key=tl.order_key) == [late, rel, None]
+
+
+@pytest.mark.parametrize("spec, before", [
+    ("x - 1 month", ("x",)), ("x + 1 month", ()), ("x", ()), ("x + >1 week", ()),
+    ("before x", ("x",)), ("before x - 2 weeks", ("x",)), ("before x + 0.5 months", ()), ("before x + >0 days", ()),
+    ("between a and b", ("b",)), ("after x", ()), ("2019", ()),
+])
+def test_an_item_is_stated_to_lie_before_its_upper_bound_or_the_anchor_of_a_negative_offset(spec, before):
+    assert precedes(parse_date(spec)) == before
+
+
+@pytest.mark.parametrize("spec, ids", [
+    ("between a and b", ("a", "b")), ("after a", ("a",)), ("before b + 1 month", ("b",)), ("x - 1 day", ("x",)),
+    ("between 2019 and b", ("b",)), ("2019", ()), ("unknown", ()),
+])
+def test_a_date_counts_from_the_items_it_names(spec, ids):
+    assert anchors_of(parse_date(spec)) == ids
+
+
+def test_the_timeline_of_a_case_is_built_once_per_case_object():
+    case = make_case(events=[("x", "2019")])
+    tl = timeline(case)
+    assert timeline(case) is tl and timeline(case) is tl
+    assert timeline(case.model_copy()) is not tl  # another object, maybe changed: its own timeline
+
+
+# ---------------------------------------------------------------- how an item is named in a date's words
+
+
+@pytest.mark.parametrize("kind, name", [
+    ("chemotherapy", "the start of chemotherapy"), ("lab", "the laboratory test"),
+    ("treatment declined", "the refusal of treatment"), ("surgery", "the surgery"), ("recurrence", "the recurrence"),
+])
+def test_an_event_is_named_by_its_kind(kind, name):
+    case = make_case(events=[("x", "2019-09")])
+    case = case.model_copy(update={"events": [case.events[0].model_copy(update={"kind": kind})]})
+    assert timeline(case).name_of("x") == name
+    assert timeline(case).name_of("nowhere") == "nowhere"  # not an item: its id as written
+
+
+FIFTY = "a" * 48 + " b"  # 50 characters: shown whole
+
+
+@pytest.mark.parametrize("modality, findings, response, name", [
+    ("CT", "new lung nodules", None, "the CT showing new lung nodules"),
+    ("not stated", "new lung nodules", None, "the imaging showing new lung nodules"),
+    ("CT", "new lung nodules", "partial response", "the CT showing partial response"),
+    ("CT", FIFTY, None, f"the CT showing {FIFTY}"),
+    ("CT", FIFTY + "c", None, "the CT showing " + "a" * 48 + "…"),  # 51: cut at 49, the space dropped
+    ("CT", "x" * 60, None, "the CT showing " + "x" * 49 + "…"),
+])
+def test_an_imaging_study_is_named_by_what_it_showed_in_at_most_50_characters(modality, findings, response, name):
+    case = make_case(imaging=[("ct", "2019-09")], events=[("e", "ct + 1 month")])
+    study = case.imaging[0].model_copy(update={"modality": modality, "findings": findings,
+                                                 "response_as_worded": response})
+    case = case.model_copy(update={"imaging": [study]})
+    assert timeline(case).name_of("ct") == name
+    assert timeline(case).at(("events", 0, "date")).words == f"2019-10 (1 month after {name})"
+
+
+# ---------------------------------------------------------------- what cannot be placed, and why
+
+
+def test_every_item_in_or_after_a_cycle_names_the_cycle_from_itself():
+    # a is bounded by b, b is an offset from a; c counts from a; e and f are a cycle, reached first from g
+    case = make_case(events=[("a", "between b and 2020"), ("b", "a + 1 month"), ("c", "a + 1 month"),
+                             ("g", "e + 1 day"), ("e", "f + 1 day"), ("f", "e + 1 day"), ("ok", "2019")])
+    problems = dict(timeline(case).problems)
+    assert problems[("events", 0, "date")] == "offset cycle a -> b -> a"
+    assert problems[("events", 1, "date")] == "offset cycle b -> a -> b"
+    assert problems[("events", 2, "date")] == "anchor 'a' cannot be placed: offset cycle a -> b -> a"
+    assert problems[("events", 4, "date")] == "offset cycle e -> f -> e"
+    assert problems[("events", 5, "date")] == "offset cycle f -> e -> f"
+    assert ("events", 6, "date") not in problems and timeline(case).at(("events", 6, "date")).words == "2019"
+
+
+@pytest.mark.parametrize("events, stated, message", [
+    ([], "x + 1 month", "anchor 'x' does not exist (ids that can anchor: none)"),
+    ([("b", "2019"), ("a", "2019")], "x + 1 month", "anchor 'x' does not exist (ids that can anchor: a, b)"),
+    ([("bad", "between 2020-05 and 2020-01")], "bad + 1 month",
+     "anchor 'bad' cannot be placed (its own date has a problem)"),
+    ([("start", "unknown"), ("x", "start + 1 day")], "between start and 2020",
+     "'between start and 2020': start and 2020 lie on different time axes (one has no calendar date)"),
+    ([], "unknown", "'unknown' cannot be placed in time"),
+])
+def test_a_date_that_cannot_be_placed_says_why(events, stated, message):
+    with pytest.raises(TimelineError) as exc:
+        timeline(make_case(events=events)).resolve(stated)
+    assert str(exc.value) == message
+
+
+def test_a_problem_is_reported_for_every_field_whatever_comes_before_it():
+    case = make_case(events=[("bad", "between 2020-05 and 2020-01"), ("start", "unknown"), ("x", "nowhere + 1 day"),
+                             ("ok", "2019-09"), ("after", "ok + 1 month")], last_contact="nowhere + 1 month")
+    tl = timeline(case)
+    assert {p for p, _ in tl.problems} == {("events", 0, "date"), ("events", 2, "date"), ("outcome", "last_contact")}
+    assert tl.at(("events", 4, "date")).words == "2019-10 (1 month after the follow-up)"
+    assert tl.last_contact is None
+
+
+def test_the_publication_caps_open_calendar_dates_when_the_last_contact_has_no_calendar_date():
+    case = make_case(events=[("start", "unknown"), ("x", "2019-09"), ("y", "x + >6 months")],
+                     last_contact="start + >12 months")
+    data = case.model_dump()
+    data["source"]["dates"] = {"published": "2022-03"}
+    y = timeline(Case.model_validate(data)).at(("events", 2, "date"))
+    assert y.earliest == day("2020-03-01") and y.latest == day("2022-03-31") and y.open_end
+
+
+@pytest.mark.parametrize("stated, earliest, latest", [
+    ("dx + 0.5 months", "2019-09-25", "2019-09-26"),  # 15.2 days: from the 25th to the 26th
+    ("dx - 0.5 months", "2019-08-25", "2019-08-26"),
+    ("dx + 1.5 years", "2021-03-10", "2021-03-10"),  # 18 whole months
+])
+def test_a_fractional_offset_on_the_calendar_covers_whole_days(stated, earliest, latest):
+    w = timeline(WORDS_CASE).resolve(stated)
+    assert (w.earliest, w.latest) == (day(earliest), day(latest))
+
+
+@pytest.mark.parametrize("stated, open_start, open_end", [
+    ("p + >1 month", True, True),  # no first day (p has none) and no last day
+    ("q - >1 month", True, True),
+    ("p - 1 month", True, False),
+])
+def test_an_offset_keeps_the_open_ends_of_its_anchor(stated, open_start, open_end):
+    w = timeline(WORDS_CASE).resolve(stated)
+    assert (w.open_start, w.open_end) == (open_start, open_end)
+
+
+def test_a_relative_day_has_no_calendar_date():
+    w = timeline(RELATIVE).resolve("a + 2 months")
+    assert w.earliest_date is None and w.latest_date is None and w.point_date is None
+    c = timeline(WORDS_CASE).resolve("dx")
+    assert c.earliest_date == c.latest_date == c.point_date == dt.date(2019, 9, 10)
