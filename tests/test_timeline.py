@@ -654,3 +654,18 @@ def test_a_relative_day_has_no_calendar_date():
     assert w.earliest_date is None and w.latest_date is None and w.point_date is None
     c = timeline(WORDS_CASE).resolve("dx")
     assert c.earliest_date == c.latest_date == c.point_date == dt.date(2019, 9, 10)
+
+
+def test_the_dated_fields_of_the_diagnosis_and_reported_durations_are_listed_by_path():
+    case = make_case(events=[("dx", "2019-09")], last_contact="2024",
+                     durations=[{"name": "os", "value": 12}, {"name": "pfs", "value": 6, "origin": "dx"}])
+    loc = {"section": "Case"}
+    diagnosis = case.diagnosis.model_validate({"stages": [
+        {"system": "FIGO 2018", "value": "IB1", "locator": loc},
+        {"system": "FIGO 2018", "value": "IIIC1", "date": "2019-10", "locator": loc}]})
+    fields = dict(dated_fields(case.model_copy(update={"diagnosis": diagnosis})))
+    assert str(fields[("diagnosis", "stages", 1, "date")]) == "2019-10"
+    assert ("diagnosis", "stages", 0, "date") not in fields  # undated: nothing to place
+    assert str(fields[("outcome", "durations", 1, "origin")]) == "dx"
+    assert ("outcome", "durations", 0, "origin") not in fields
+    assert str(fields[("outcome", "last_contact")]) == "2024"
