@@ -205,11 +205,14 @@ def test_an_offset_in_months_or_years_moves_by_calendar_months():
 # 'kk' between 2019-10-25 and 2019-11-05, 'p' on or before 2020-03, 'q' on or after 2019-09, 'u' on or
 # before q (no bound either way), and the course 'r' (cisplatin) from 2019-10.
 
-WORDS_CASE = make_case(events=[("dx", "2019-09-10"), ("m", "2019-09"), ("y", "2019"), ("e", "early 2020"),
-                               ("span", "between 2019 and 2020"), ("k", "between 2019-09-10 and 2019-09-20"),
-                               ("kk", "between 2019-10-25 and 2019-11-05"), ("p", "on or before 2020-03"),
-                               ("q", "on or after 2019-09"), ("u", "on or before q")],
-                       regimens=[("r", "2019-10", None)], last_contact="2030")
+def words_case() -> Case:
+    """Built afresh in each test: timeline() keeps one timeline per case object, and a test must compute its own."""
+    return make_case(events=[("dx", "2019-09-10"), ("m", "2019-09"), ("y", "2019"), ("e", "early 2020"),
+                             ("span", "between 2019 and 2020"), ("k", "between 2019-09-10 and 2019-09-20"),
+                             ("kk", "between 2019-10-25 and 2019-11-05"), ("p", "on or before 2020-03"),
+                             ("q", "on or after 2019-09"), ("u", "on or before q")],
+                     regimens=[("r", "2019-10", None)], last_contact="2030")
+
 
 
 @pytest.mark.parametrize("stated, words", [
@@ -252,7 +255,7 @@ WORDS_CASE = make_case(events=[("dx", "2019-09-10"), ("m", "2019-09"), ("y", "20
     ("between y + 1 month and 2021", "between 2019-02 and the end of 2021 (after the follow-up)"),  # its first month
 ])
 def test_a_calendar_date_reads_as_the_interval_it_means_and_the_offset_it_states(stated, words):
-    assert timeline(WORDS_CASE).resolve(stated).words == words
+    assert timeline(words_case()).resolve(stated).words == words
 
 
 @pytest.mark.parametrize("stated, earliest, latest, open_start, open_end", [
@@ -268,7 +271,7 @@ def test_a_calendar_date_reads_as_the_interval_it_means_and_the_offset_it_states
     ("between dx and 2019-09-10", "2019-09-10", "2019-09-10", False, False),  # the same day: a valid bound
 ])
 def test_a_stated_date_resolves_to_its_first_and_last_possible_day(stated, earliest, latest, open_start, open_end):
-    w = timeline(WORDS_CASE).resolve(stated)
+    w = timeline(words_case()).resolve(stated)
     assert w.earliest == (-math.inf if earliest is None else day(earliest))
     assert w.latest == day(latest)
     assert (w.open_start, w.open_end) == (open_start, open_end)
@@ -287,12 +290,12 @@ def relative_case(events, last_contact) -> Case:
 
 # Time 0 is 'io' (undated, "Immunotherapy begins"); 'a' is 1 month after it, 'b' 3 months before, 'w' 1 to 2
 # months after, 'n' 3 to 5 months before, 't' has no bound either way. A month is 365.25/12 = 30.4375 days.
-RELATIVE = relative_case([("io", "unknown", "Immunotherapy begins"), ("pd", "unknown", "PD-L1 testing"),
+def relative() -> Case:
+    return relative_case([("io", "unknown", "Immunotherapy begins"), ("pd", "unknown", "PD-L1 testing"),
                           ("z", "unknown", "X"), ("a", "io + 1 month"), ("b", "io - 3 months"),
                           ("w", "between io + 1 month and io + 2 months"),
                           ("n", "between io - 5 months and io - 3 months"), ("t", "on or before io + >1 month"),
-                          ("pdx", "pd + 1 week"), ("zx", "z + 1 day")],
-                         last_contact="io + 24 months")
+                          ("pdx", "pd + 1 week"), ("zx", "z + 1 day")], last_contact="io + 24 months")
 
 
 @pytest.mark.parametrize("stated, words", [
@@ -321,7 +324,7 @@ RELATIVE = relative_case([("io", "unknown", "Immunotherapy begins"), ("pd", "unk
     ("z + 1 day", "1 day after X"),  # a one-letter label as it is
 ])
 def test_a_relative_date_reads_in_months_from_the_origin_of_its_axis(stated, words):
-    assert timeline(RELATIVE).resolve(stated).words == words
+    assert timeline(relative()).resolve(stated).words == words
 
 
 @pytest.mark.parametrize("stated, earliest, latest", [
@@ -332,12 +335,12 @@ def test_a_relative_date_reads_in_months_from_the_origin_of_its_axis(stated, wor
     ("between a and b + 6 months", 30.4375, 3 * 30.4375),
 ])
 def test_a_relative_date_resolves_to_days_from_its_origin(stated, earliest, latest):
-    w = timeline(RELATIVE).resolve(stated)
+    w = timeline(relative()).resolve(stated)
     assert w.axis == "io" and w.earliest == pytest.approx(earliest) and w.latest == pytest.approx(latest)
 
 
 def test_an_undated_origin_is_day_0_of_its_own_axis():
-    tl = timeline(RELATIVE)
+    tl = timeline(relative())
     io = tl.at(("events", 0, "date"))
     assert (io.axis, io.earliest, io.latest, io.position) == ("io", 0.0, 0.0, 0.0)
     assert (io.precision, io.stated) == ("anchor", "unknown")
@@ -635,7 +638,7 @@ def test_the_publication_caps_open_calendar_dates_when_the_last_contact_has_no_c
     ("dx + 1.5 years", "2021-03-10", "2021-03-10"),  # 18 whole months
 ])
 def test_a_fractional_offset_on_the_calendar_covers_whole_days(stated, earliest, latest):
-    w = timeline(WORDS_CASE).resolve(stated)
+    w = timeline(words_case()).resolve(stated)
     assert (w.earliest, w.latest) == (day(earliest), day(latest))
 
 
@@ -645,14 +648,14 @@ def test_a_fractional_offset_on_the_calendar_covers_whole_days(stated, earliest,
     ("p - 1 month", True, False),
 ])
 def test_an_offset_keeps_the_open_ends_of_its_anchor(stated, open_start, open_end):
-    w = timeline(WORDS_CASE).resolve(stated)
+    w = timeline(words_case()).resolve(stated)
     assert (w.open_start, w.open_end) == (open_start, open_end)
 
 
 def test_a_relative_day_has_no_calendar_date():
-    w = timeline(RELATIVE).resolve("a + 2 months")
+    w = timeline(relative()).resolve("a + 2 months")
     assert w.earliest_date is None and w.latest_date is None and w.point_date is None
-    c = timeline(WORDS_CASE).resolve("dx")
+    c = timeline(words_case()).resolve("dx")
     assert c.earliest_date == c.latest_date == c.point_date == dt.date(2019, 9, 10)
 
 
