@@ -139,15 +139,17 @@ class LabBrowser(Browser):
         self.mouse(x, y, "mouseReleased")
 
 
-def box_of(selector: str, text: str | None = None) -> str:
-    """JS: the bounding box of the first visible element matching selector (and whose text is ``text``)."""
-    match = f"&& e.textContent.trim() === {json.dumps(text)}" if text is not None else ""
+def box_of(selector: str, text: str | None = None, scroll: bool = False) -> str:
+    """JS: the bounding box of the first visible element matching selector (and whose text is ``text``); with
+    ``scroll``, of the first such element at all, scrolled into view first (a widget below the fold)."""
+    match = f"e.textContent.trim() === {json.dumps(text)}" if text is not None else "true"
+    shown = "true" if scroll else "e.getBoundingClientRect().width > 0"
     return f"""(() => {{
-      const e = Array.from(document.querySelectorAll({json.dumps(selector)}))
-        .find(e => e.getBoundingClientRect().width > 0 {match});
+      const e = Array.from(document.querySelectorAll({json.dumps(selector)})).find(e => {shown} && {match});
       if (!e) return null;
+      {"e.scrollIntoView({block: 'center'});" if scroll else ""}
       const r = e.getBoundingClientRect();
-      return {{x: r.x, y: r.y, width: r.width, height: r.height}};
+      return r.width > 0 ? {{x: r.x, y: r.y, width: r.width, height: r.height}} : null;
     }})()"""
 
 
@@ -231,18 +233,6 @@ def test_explore_notebook_runs_in_jupyterlab_with_hover_and_reports(lab, tmp_pat
         browser.close()
 
 
-def visible_box(selector: str, text: str) -> str:
-    """JS: the box of the first element matching selector whose text is ``text``, scrolled into view first."""
-    return f"""(() => {{
-      const e = Array.from(document.querySelectorAll({json.dumps(selector)}))
-        .find(e => e.textContent.trim() === {json.dumps(text)});
-      if (!e) return null;
-      e.scrollIntoView({{block: 'center'}});
-      const r = e.getBoundingClientRect();
-      return r.width > 0 ? {{x: r.x, y: r.y, width: r.width, height: r.height}} : null;
-    }})()"""
-
-
 STEPPER = "document.querySelector('.widget-output .cs-stage, .jupyter-widgets-output-area .cs-stage')"
 
 
@@ -268,13 +258,13 @@ def test_the_stage_stepper_shows_a_stage_and_reveals_it_on_request(lab, tmp_path
         assert first.startswith("Stage 1 of "), first
         count = int(first.split(" of ")[1].split(" ")[0])
         assert not browser.evaluate(revealed), "stage 1 shows its ending before the reveal"
-        browser.click(browser.until(visible_box(".widget-toggle-button", "Reveal what was done"), what="the reveal"))
+        browser.click(browser.until(box_of(".widget-toggle-button", "Reveal what was done", scroll=True), what="the reveal"))
         browser.until(revealed, what="what was done, after the reveal")
         browser.evaluate(f"Array.from({STEPPER}.querySelectorAll('h4')).pop().scrollIntoView({{block: 'start'}})")
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         browser.screenshot(SCREENSHOT.with_name("teaching-stepper.png"))
         if count > 1:
-            browser.click(browser.until(visible_box(".widget-toggle-button", "Stage 2"), what="the Stage 2 button"))
+            browser.click(browser.until(box_of(".widget-toggle-button", "Stage 2", scroll=True), what="the Stage 2 button"))
             second = browser.until(f"{heading} && {heading}.startsWith('Stage 2 of') && {heading}", what="stage 2")
             assert second.startswith(f"Stage 2 of {count} "), second
             assert not browser.evaluate(revealed), "a newly picked stage shows its ending before the reveal"
