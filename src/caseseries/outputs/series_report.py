@@ -13,7 +13,7 @@ from IPython.display import HTML, display
 
 from caseseries.views import series, series_plots
 from caseseries.model.drugs import Reference, load_reference
-from caseseries.model.load import each_or_errors, find_case, load_cases
+from caseseries.model import checked
 from caseseries.model.case import Case
 from caseseries.outputs.report import FigureImage, figure_image, note
 from caseseries.outputs.report import setup as _setup
@@ -27,11 +27,14 @@ def setup() -> None:
 
 
 def open_cases(case_ids: list[str] | str | None = None) -> list[Case]:
-    """The named cases in the order given, or every case in data/cases (sorted by id)."""
-    if case_ids is None:
-        return load_cases()
-    ids = [case_ids] if isinstance(case_ids, str) else list(case_ids)
-    return each_or_errors(find_case, ids)
+    """The named cases in the order given, or every case in data/cases (sorted by id).
+
+    In a render, the cases its process checked before starting this kernel (the file
+    ``$CASESERIES_CHECKED_CASES``): a case file is read and validated once per render; a file
+    changed since, and every file in JupyterLab or nbval, is loaded here (caseseries.model.checked).
+    """
+    ids = [case_ids] if isinstance(case_ids, str) else case_ids
+    return checked.open_cases(list(ids) if ids is not None else None)
 
 
 def time_zero(align_on: str) -> str:
