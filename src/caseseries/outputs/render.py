@@ -52,8 +52,9 @@ class Job:
     html: Path
     title: str
     slides: Path | None = None  # a reveal.js deck of the same run (caseseries.outputs.slides)
-    # the cases this process validated for the job, handed to its kernel (caseseries.model.checked): never a parameter
-    checked: object | None = field(default=None, compare=False, repr=False)
+    # the cases this process validated for the job (packed), handed to its kernel (caseseries.model.checked): never a
+    # parameter
+    checked: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def case_job(case_id: str, root: Path | None = None) -> Job:
@@ -81,12 +82,13 @@ def series_job(case_ids: list[str] | None = None, align_on: str = "immunotherapy
     again (:mod:`caseseries.model.checked`, :func:`handover`); the notebook's parameters stay
     the case ids and time 0, with no path, so the kept notebook is the same with or without it.
     """
-    from caseseries.model.checked import check_cases
+    from caseseries.model.checked import check_cases, packed
     from caseseries.views.series import check_align_on
 
     check_align_on(align_on)
     root = root or project_root()
     _, checked = check_cases(list(case_ids) if case_ids else None, root / "data" / "cases")
+    checked = packed(checked)  # bytes until the kernel starts: the case objects are not kept here
     out = root / "reports"
     return Job("series", root / "notebooks" / "case_series.ipynb",
                {"case_ids": list(case_ids) if case_ids else None, "align_on": align_on},
