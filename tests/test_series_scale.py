@@ -62,3 +62,64 @@ def test_loading_keeps_only_the_case_not_what_its_checks_worked_out(fixture_root
     assert built >= 1
     timeline_module.timeline(case)
     assert builds["n"] == built + 1
+
+
+# ---------------------------------------------------------------- the comparison table
+
+
+def _table(html: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser").find("table", class_="cs-comparison")
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """20 synthetic cases: more than the header lists, more than are shown open."""
+    from caseseries.model.load import load_cases
+    from caseseries.model.synth import write_cases
+
+    folder = tmp_path_factory.mktemp("synth") / "cases"
+    write_cases(folder, 20, 3)
+    return load_cases(cases_dir=folder)
+
+
+def test_comparison_is_one_row_per_patient_under_a_short_header(fixture_root, synthetic):
+    from caseseries.outputs import series_report as sr
+
+    table = _table(sr.comparison(synthetic).data)
+    assert [th.get_text() for th in table.thead.find_all("th")] == [label for _, label in sr.SUMMARY]
+    bodies = table.find_all("tbody")
+    assert [b.tr.th.get_text() for b in bodies] == [c.case_id for c in synthetic]  # one per patient, in order
+    assert [b.tr.th.a["href"] for b in bodies] == [f"cases/{c.case_id}.html" for c in synthetic]
+    first = bodies[0]
+    assert len(first.tr.find_all("td")) == len(sr.SUMMARY) - 1
+    details = first.find("details")
+    assert not details.has_attr("open")  # a large series: the other fields one click away
+    fields = [p.b.get_text() for p in details.find_all("p")]
+    assert fields[0] == "title:" and "radiotherapy:" in fields and "discrepancies in the source:" in fields
+    assert f"{synthetic[0].title}" in details.get_text()
+    header = sr.header(synthetic).data
+    assert synthetic[0].case_id not in header and "comparison table" in header  # listed by the table, not twice
+
+
+def test_a_few_patients_show_every_field_open_and_are_listed_in_the_header(fixture_root, cases):
+    cases = cases.all()
+    from caseseries.outputs import series_report as sr
+
+    table = _table(sr.comparison(cases).data)
+    assert len(table.find_all("tbody")) == len(cases) <= sr.OPEN_UP_TO
+    assert all(d.has_attr("open") for d in table.find_all("details"))
+    assert all(c.case_id in sr.header(cases).data for c in cases)
+    assert "title:" not in table.get_text()  # the header gives the titles
+
+
+def test_numeric_columns_sort_by_their_number_and_not_reported_has_none(fixture_root, cases):
+    cases = cases.all()
+    from caseseries.outputs import series_report as sr
+
+    assert [sr.sort_key(t) for t in ("46 years", "> 8 months, ongoing as of 2025-01-20", "< 1 month",
+                                     "65 months, as reported (Abstract, ¶2)", "not reported")] == [46, 8, 1, 65, None]
+    ages = {b.tr.th.get_text(): b.tr.find_all("td")[0].get("data-key")
+            for b in _table(sr.comparison(cases).data).find_all("tbody")}
+    assert ages == {"fx-cervix-calendar": "48.0", "fx-lung-egfr": "61.0", "fx-relative-axis": None}
