@@ -246,9 +246,8 @@ def rows_series(runs: int, base: Path) -> list[Row]:
                         f"{peaks[1000][0]:.0f} MB for the render process and its kernel together "
                         f"({peaks[1000][1]:.0f} MB the render process alone); "
                         + "; ".join(f"{n} cases {peaks[n][0]:.0f} MB" for n in (4, 50, 200)))
-    out[2].notes.append("each case is loaded and validated twice per series render: once in the render process by "
-                        "`render.series_job` (`load_cases`, the check before the kernel starts) and again in the kernel "
-                        "by `series_report.open_cases` (`load_cases`)")
+    out[2].notes.append("each case is loaded and validated once per series render, by `render.series_job` before the "
+                        "kernel starts; the kernel reads what it validated (caseseries.model.checked)")
     return out
 
 

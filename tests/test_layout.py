@@ -173,6 +173,22 @@ def test_page_fits_the_window(project, browser, shots, page):
     assert result["problems"] == [], f"{page} (screenshot in {shots}): " + "\n".join(result["problems"])
 
 
+SORT_BY = """((n) => { const t = document.querySelector('table.cs-comparison'), th = t.tHead.rows[0].cells[n];
+  th.querySelector('button').click();
+  return [th.getAttribute('aria-sort'), Array.from(t.tBodies).map(b => b.rows[0].cells[0].textContent)]; })"""
+
+
+def test_the_series_comparison_table_sorts_by_a_click_on_a_column_header(project, browser):
+    """Ages 48, 61 and not reported: ascending, then descending; a patient without a value stays last."""
+    browser.open(project / "reports/series.html")
+    age = 1
+    assert browser.evaluate(f"{SORT_BY}({age})") == ["ascending", CASES]
+    assert browser.evaluate(f"{SORT_BY}({age})") == ["descending", ["fx-lung-egfr", "fx-cervix-calendar",
+                                                                     "fx-relative-axis"]]
+    assert browser.evaluate(f"{SORT_BY}(0)") == ["ascending", CASES]  # by patient, as text
+    assert browser.errors() == []
+
+
 @pytest.mark.parametrize("deck", DECKS)
 def test_every_slide_fits(project, browser, shots, deck):
     browser.open(project / deck)

@@ -550,6 +550,10 @@ class Question(Strict):
 
 
 class Case(Strict):
+    # What is worked out from the case once per object (its timeline, a series' clock; see derived): a slot, not
+    # a field, so it is never validated, compared, copied or pickled, and it goes when the case goes.
+    __slots__ = ("_derived",)
+
     case_id: Id
     title: Text
     neutral_title: Text | None = Field(default=None, description="a title that gives nothing away")
@@ -566,3 +570,27 @@ class Case(Strict):
     outcome: Outcome
     discrepancies: list[Discrepancy] = []
     questions: list[Question] = []
+
+
+def derived(case: Case, key, make):
+    """``make()``, worked out once per case object and kept on it under ``key``.
+
+    For what depends only on the (frozen) case: its timeline, where its items lie from a time 0. Kept
+    on the case, it lives exactly as long as the case; a copy (``model_copy``), a pickled case and an
+    equal case loaded again start without it.
+    """
+    try:
+        memo = case._derived
+    except AttributeError:
+        memo = {}
+        object.__setattr__(case, "_derived", memo)
+    try:
+        return memo[key]
+    except KeyError:
+        value = memo[key] = make()
+        return value
+
+
+def forget(case: Case) -> None:
+    """Drop what :func:`derived` kept on the case (validation does: loading many files keeps only the cases)."""
+    object.__setattr__(case, "_derived", {})

@@ -87,6 +87,8 @@ def check_case_file(path: str | Path, reference: drugs.ReferenceRead | None = No
                 if repair.hides(loc, msg, data):
                     continue
             found.append((loc, msg))
+    if case is not None:  # the timeline the checks built is not kept: loading many files holds only the cases
+        model.forget(case)
     order = sorted(range(len(found)), key=lambda n: (line_of(lines, found[n][0]), n))
     errors = list(dict.fromkeys(_format(shown, lines, *found[n]) for n in order))
     return (None if errors else case), errors, reference

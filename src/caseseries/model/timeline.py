@@ -20,7 +20,7 @@ from functools import cached_property
 
 from caseseries.model.dates import DAYS_PER_MONTH, UNIT_DAYS, Bounded, CalendarDate, DateError, DateSpec, Duration, RelativeDate, Season, UnknownDate, between, parse_date
 from caseseries.model.drugs import regimen_name
-from caseseries.model.case import Case, ReportedDuration, course_name
+from caseseries.model.case import Case, ReportedDuration, course_name, derived
 
 CALENDAR = "calendar"
 INF = math.inf
@@ -821,16 +821,7 @@ def _short(text: str, width: int = 50) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-_CACHE: dict[int, tuple[Case, Timeline]] = {}
-
-
 def timeline(case: Case) -> Timeline:
-    """The resolved timeline of a case (built once per case object)."""
-    hit = _CACHE.get(id(case))
-    if hit is not None and hit[0] is case:
-        return hit[1]
-    if len(_CACHE) > 256:
-        _CACHE.clear()
-    tl = Timeline(case)
-    _CACHE[id(case)] = (case, tl)
-    return tl
+    """The resolved timeline of a case, built once per case object and kept on it (case.derived): as long as
+    the case is used, however many cases a series holds."""
+    return derived(case, Timeline, lambda: Timeline(case))

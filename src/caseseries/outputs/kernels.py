@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
+import os
 import queue
 import threading
 from dataclasses import dataclass
@@ -83,7 +84,8 @@ def template_imports(template: Path) -> list[str]:
 
 
 class Kernels:
-    """Kernels for a list of jobs in order (the import statements of each given): :meth:`take` one per job.
+    """Kernels for a list of jobs in order (the import statements of each given, and what each kernel's environment
+    has beyond this process's): :meth:`take` one per job.
 
     Entering starts the first kernel; taking kernel n starts kernel n + AHEAD. Kernels are
     launched, asked to shut down and waited for on this object's event loop, in the thread that
@@ -92,8 +94,10 @@ class Kernels:
     leaving on an interrupt (Ctrl-C) kills them.
     """
 
-    def __init__(self, imports: list[list[str]], kernel_name: str, cwd: Path, folder: Path, sockets: Path):
+    def __init__(self, imports: list[list[str]], kernel_name: str, cwd: Path, folder: Path, sockets: Path,
+                 envs: list[dict[str, str]] | None = None):
         self.warm_ups = [warm_up_code(statements) for statements in imports]
+        self.envs = envs or [{} for _ in imports]  # each kernel's environment beyond this process's
         self.kernel_name = kernel_name
         self.cwd = Path(cwd)
         self.folder = Path(folder)
@@ -170,7 +174,8 @@ class Kernels:
             kernel = Kernel(index, manager)
             self.kernels.append(kernel)
             try:
-                self.loop.run_until_complete(manager.start_kernel(extra_arguments=HISTORY, cwd=str(self.cwd)))
+                extra = {"env": {**os.environ, **self.envs[index]}} if self.envs[index] else {}
+                self.loop.run_until_complete(manager.start_kernel(extra_arguments=HISTORY, cwd=str(self.cwd), **extra))
             except Exception as exc:  # noqa: BLE001 - raised in the job that uses this kernel
                 kernel.error = exc
             kernel.preparing = threading.Thread(target=self._prepare, args=(kernel,), daemon=True,

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -52,6 +52,9 @@ class Job:
     html: Path
     title: str
     slides: Path | None = None  # a reveal.js deck of the same run (caseseries.outputs.slides)
+    # the cases this process validated for the job (packed), handed to its kernel (caseseries.model.checked): never a
+    # parameter
+    checked: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def case_job(case_id: str, root: Path | None = None) -> Job:
@@ -71,21 +74,25 @@ def _name_only(case_id: str) -> None:
 
 
 def series_job(case_ids: list[str] | None = None, align_on: str = "immunotherapy", root: Path | None = None) -> Job:
-    """The case-series notebook (reports/series.*); every case it shows is checked before it runs."""
-    from caseseries.model.load import load_cases
+    """The case-series notebook (reports/series.*); every case it shows is checked before it runs.
+
+    Each case file is loaded and validated once per render, here: a bad file fails before any
+    kernel starts, with its ``file:LINE: field: message`` lines. What was validated goes with the
+    job (``Job.checked``) to its kernel, which takes the cases from it instead of loading them
+    again (:mod:`caseseries.model.checked`, :func:`handover`); the notebook's parameters stay
+    the case ids and time 0, with no path, so the kept notebook is the same with or without it.
+    """
+    from caseseries.model.checked import check_cases, packed
     from caseseries.views.series import check_align_on
 
     check_align_on(align_on)
     root = root or project_root()
-    cases_dir = root / "data" / "cases"
-    if case_ids:
-        each_or_errors(lambda case_id: (_name_only(case_id), find_case(case_id, cases_dir)), case_ids)
-    else:
-        load_cases(cases_dir=cases_dir)
+    _, checked = check_cases(list(case_ids) if case_ids else None, root / "data" / "cases")
+    checked = packed(checked)  # bytes until the kernel starts: the case objects are not kept here
     out = root / "reports"
     return Job("series", root / "notebooks" / "case_series.ipynb",
                {"case_ids": list(case_ids) if case_ids else None, "align_on": align_on},
-               out / "series.ipynb", out / "series.html", "Case series")
+               out / "series.ipynb", out / "series.html", "Case series", checked=checked)
 
 
 def teach_job(case_id: str, as_of: str, root: Path | None = None) -> Job:
@@ -171,8 +178,19 @@ def kernels_for(jobs: list[Job]):
     remove_stale_temp()
     with _temporary() as folder, _temporary(SOCKETS) as sockets:
         imports = [kernels.template_imports(job.template) + LAZY_IMPORTS.get(job.template.name, []) for job in jobs]
-        with kernels.Kernels(imports, KERNEL, project_root(), folder, sockets) as pool:
+        envs = [handover(job, Path(folder), n) for n, job in enumerate(jobs)]
+        with kernels.Kernels(imports, KERNEL, project_root(), folder, sockets, envs) as pool:
             yield pool
+
+
+def handover(job: Job, folder: Path, n: int) -> dict[str, str]:
+    """What a job's kernel gets in its environment beyond ours: the file of the cases this process checked for
+    it (written into the render's temporary folder; :mod:`caseseries.model.checked`), when there are any."""
+    if job.checked is None:
+        return {}
+    from caseseries.model import checked
+
+    return {checked.ENV: str(checked.write(job.checked, folder, f"cases-{n}"))}
 
 
 def _temporary(parent: Path | None = None) -> tempfile.TemporaryDirectory:

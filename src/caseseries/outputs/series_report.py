@@ -7,19 +7,19 @@ case files is HTML-escaped. A section with nothing to show says so in one line.
 from __future__ import annotations
 
 import html
+import re
+
+import jinja2
 
 import pandas as pd
 from IPython.display import HTML, display
 
 from caseseries.views import series, series_plots
 from caseseries.model.drugs import Reference, load_reference
-from caseseries.model.load import each_or_errors, find_case, load_cases
+from caseseries.model import checked
 from caseseries.model.case import Case
 from caseseries.outputs.report import FigureImage, figure_image, note
 from caseseries.outputs.report import setup as _setup
-
-COMPARISON_BLOCK = 4  # patients per transposed block: a column per patient stays readable
-
 
 def setup() -> None:
     """Whole tables, as in the per-case report."""
@@ -27,11 +27,14 @@ def setup() -> None:
 
 
 def open_cases(case_ids: list[str] | str | None = None) -> list[Case]:
-    """The named cases in the order given, or every case in data/cases (sorted by id)."""
-    if case_ids is None:
-        return load_cases()
-    ids = [case_ids] if isinstance(case_ids, str) else list(case_ids)
-    return each_or_errors(find_case, ids)
+    """The named cases in the order given, or every case in data/cases (sorted by id).
+
+    In a render, the cases its process checked before starting this kernel (the file
+    ``$CASESERIES_CHECKED_CASES``): a case file is read and validated once per render; a file
+    changed since, and every file in JupyterLab or nbval, is loaded here (caseseries.model.checked).
+    """
+    ids = [case_ids] if isinstance(case_ids, str) else case_ids
+    return checked.open_cases(list(ids) if ids is not None else None)
 
 
 def time_zero(align_on: str) -> str:
@@ -42,10 +45,17 @@ def time_zero(align_on: str) -> str:
     return f"first '{align_on}' item"
 
 
+HEADER_LIST = 12  # patients: up to this many the header lists them; beyond, the comparison table does (titles too)
+
+
 def header(cases: list[Case], align_on: str = series.IMMUNOTHERAPY) -> HTML:
-    """Title, the patients with links to their reports, and what time 0 is."""
+    """Title, the patients with links to their reports (for a series of up to HEADER_LIST; a larger one lists
+    them in the comparison table), and what time 0 is."""
     items = "".join(f'<li><a href="cases/{html.escape(c.case_id)}.html">{html.escape(c.case_id)}</a>: '
                     f"{html.escape(c.title)}</li>" for c in cases)
+    if len(cases) > HEADER_LIST:
+        items = ("<li>each is a row of the comparison table below, with a link to the patient's report and the "
+                 "title of the case among its other fields</li>")
     if align_on == series.IMMUNOTHERAPY:
         zero = ("the first dose of a checkpoint inhibitor (a drug whose group in <code>data/reference/drugs.yaml</code> "
                 "is “immune checkpoint inhibitor”); for a case that names no drug, its first immunotherapy event, "
@@ -64,16 +74,118 @@ def alignment_table(cases: list[Case], align_on: str, reference: Reference | Non
     return series.alignment_table(cases, align_on, reference)
 
 
+# The comparison table: one row per patient under a short header, sortable by any column; the other fields of
+# each patient in a disclosure under its row (open for a series of a few patients, to read side by side).
+SUMMARY = (("patient", "patient"), ("age at diagnosis", "age"), ("histology", "histology"),
+           ("initial stage", "initial stage"), ("PD-L1", "PD-L1"), ("MMR status", "MMR"),
+           ("checkpoint inhibitor", "checkpoint inhibitor"), ("target", "target"),
+           ("time on immunotherapy", "time on immuno\u00adtherapy"),
+           ("overall survival from diagnosis", "overall survival"), ("status at last contact", "status at last contact"))
+NUMERIC = frozenset({"age at diagnosis", "time on immunotherapy", "overall survival from diagnosis"})
+OPEN_UP_TO = 4  # patients: up to this many, every field of every patient shows without a click
+_NUMBER = re.compile(r"^\s*(?:[<>≤≥~]\s*)?(\d+(?:\.\d+)?)")
+
+_COMPARISON = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string("""\
+<style>
+/* the header stays in view while the rows scroll by: no box around the table may clip it */
+.jp-OutputArea:has(table.cs-comparison), .jp-OutputArea-child:has(table.cs-comparison),
+.jp-OutputArea-output:has(> table.cs-comparison) { overflow: visible; }
+table.cs-comparison { width: 100%; table-layout: auto; border-collapse: collapse; }
+table.cs-comparison thead th { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #999; z-index: 1; }
+table.cs-comparison th button { font: inherit; font-weight: bold; border: 0; background: none; padding: 0;
+  cursor: pointer; text-align: left; color: inherit; }
+table.cs-comparison th[aria-sort=ascending] button::after { content: " \\25B2"; }
+table.cs-comparison th[aria-sort=descending] button::after { content: " \\25BC"; }
+table.cs-comparison td, table.cs-comparison th { padding: 0.3em 0.4em; vertical-align: top; text-align: left;
+  white-space: normal; overflow-wrap: break-word; }
+table.cs-comparison tbody { border-top: 1px solid #ddd; }
+table.cs-comparison tbody th { white-space: nowrap; }
+table.cs-comparison tr.cs-more td { padding-top: 0; }
+table.cs-comparison details > summary { cursor: pointer; color: #555; font-size: 11px; }
+table.cs-comparison details p { margin: 0.15em 0 0.15em 1em; }
+table.cs-comparison details p b { color: #444; }
+</style>
+<table class="cs-comparison">
+<thead><tr>{% for name, label in header %}<th scope="col"{% if name in numeric %} data-numeric=""{% endif %}>\
+{{ label }}</th>{% endfor %}</tr></thead>
+{% for row in rows %}
+<tbody>
+<tr>{% for cell in row.cells %}{% if loop.first %}<th scope="row"><a href="cases/{{ cell.text }}.html">{{ cell.text }}</a>\
+</th>{% else %}<td{% if cell.key is not none %} data-key="{{ cell.key }}"{% endif %}>{{ cell.text }}</td>{% endif %}\
+{% endfor %}</tr>
+<tr class="cs-more"><td colspan="{{ header | length }}"><details{% if open %} open{% endif %}>\
+<summary>{{ row.patient }}: the other fields</summary>
+{% for name, text in row.more %}<p><b>{{ name }}:</b> {{ text }}</p>
+{% endfor %}</details></td></tr>
+</tbody>
+{% endfor %}
+</table>
+<script>
+(function () {
+  /* Sort the comparison table by a column: click its header (again: the other way). "not reported" goes last. */
+  document.querySelectorAll("table.cs-comparison:not([data-sortable])").forEach(function (table) {
+    table.setAttribute("data-sortable", "");
+    var heads = Array.from(table.tHead.rows[0].cells);
+    heads.forEach(function (th, col) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.innerHTML = th.innerHTML;
+      th.textContent = "";
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach(function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var numeric = th.hasAttribute("data-numeric");
+        var key = function (body) {
+          var cell = body.rows[0].cells[col];
+          if (numeric) { var k = cell.getAttribute("data-key"); return k === null ? null : parseFloat(k); }
+          var text = cell.textContent.trim();
+          return text === "not reported" ? null : text;
+        };
+        var bodies = Array.from(table.tBodies).map(function (b, i) { return [key(b), i, b]; });
+        bodies.sort(function (a, b) {
+          if (a[0] === null || b[0] === null) { return a[0] === b[0] ? a[1] - b[1] : a[0] === null ? 1 : -1; }
+          var c = numeric ? a[0] - b[0] : a[0].localeCompare(b[0], undefined, {numeric: true});
+          return (up ? c : -c) || a[1] - b[1];
+        });
+        bodies.forEach(function (b) { table.appendChild(b[2]); });
+      });
+    });
+  });
+})();
+</script>
+""")
+
+
+def sort_key(text: str) -> float | None:
+    """The number a numeric column sorts by: the first of its text ('> 8 months' 8, '46 years' 46); None when
+    not reported."""
+    found = _NUMBER.match(text) if text != series.NOT_REPORTED else None
+    return float(found.group(1)) if found else None
+
+
 def comparison(cases: list[Case], reference: Reference | None = None) -> HTML:
-    """The comparison table, one column per patient, in blocks of a few patients."""
-    frame = series.comparison_table(cases, reference).set_index("patient")
-    blocks = []
-    for i in range(0, len(frame), COMPARISON_BLOCK):
-        part = frame.iloc[i:i + COMPARISON_BLOCK].T
-        part.index.name = None
-        part.columns.name = None
-        blocks.append(part.to_html(escape=True, border=0, classes="cs-comparison"))
-    return HTML("".join(blocks))
+    """The comparison table: one row per patient under a short header (sortable by a click on a column's header,
+    with a few lines of inline script; the page stays usable without it), each patient's other fields under
+    its row, shown open for a series of up to OPEN_UP_TO patients."""
+    frame = series.comparison_table(cases, reference)
+    if len(cases) > HEADER_LIST:  # the header does not list them: the title goes with the other fields
+        frame.insert(1, "title", [c.title for c in cases])
+    return HTML(comparison_html(frame))
+
+
+def comparison_html(frame: pd.DataFrame) -> str:
+    """The comparison table's HTML from the comparison frame (its SUMMARY columns in the row, the others under it)."""
+    shown = [name for name, _ in SUMMARY]
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = [{"text": str(record[name]),
+                  "key": sort_key(str(record[name])) if name in NUMERIC else None} for name in shown]
+        more = [(name, str(record[name])) for name in frame.columns if name not in shown]
+        rows.append({"patient": record["patient"], "cells": cells, "more": more})
+    return _COMPARISON.render(header=SUMMARY, numeric=NUMERIC, rows=rows, open=len(rows) <= OPEN_UP_TO)
 
 
 def swimmer(cases: list[Case], align_on: str = series.IMMUNOTHERAPY, reference: Reference | None = None,

@@ -30,7 +30,7 @@ import pandas as pd
 from caseseries.model import drugs as drug_ref
 from caseseries.views import metrics
 from caseseries.model.dates import DAYS_PER_MONTH, UnknownDate
-from caseseries.model.case import EVENT_KINDS, NOT_STATED, Case, Regimen, course_name, modality_parts
+from caseseries.model.case import EVENT_KINDS, NOT_STATED, Case, Regimen, course_name, derived, modality_parts
 from caseseries.views.tables import course_label, display_unit, protocol_name, reference_limit, regimen_of, times_uln
 from caseseries.model.timeline import ANCHORING, Span, Timeline, When, timeline
 
@@ -217,31 +217,25 @@ def _stated(case: Case, path: tuple) -> str:
     return NOT_REPORTED if spec is None or isinstance(spec, UnknownDate) else str(spec)
 
 
-_FROM_TIME_0: dict[tuple[int, tuple], tuple[Case, Timeline | None]] = {}
-
-
 def _timeline_from_time_0(case: Case, path: tuple) -> Timeline | None:
     """The case's timeline with time 0's own date set aside: what the case dates from time 0
     (``time-0 + 3 months``, ``on or before time-0``) then lies on an axis rooted at time 0, exactly,
-    however imprecise or open time 0's own date is. None when time 0 is already undated."""
+    however imprecise or open time 0's own date is. None when time 0 is already undated. Built once
+    per case and time 0 (kept on the case, ``derived``)."""
     field, index, name = path
     item = getattr(case, field)[index]
     if isinstance(getattr(item, name), UnknownDate):
         return None
-    key = (id(case), tuple(path))
-    hit = _FROM_TIME_0.get(key)
-    if hit is not None and hit[0] is case:
-        return hit[1]
-    if len(_FROM_TIME_0) > 512:
-        _FROM_TIME_0.clear()
+    return derived(case, ("timeline from time 0", tuple(path)), lambda: _without_time_0(case, field, index, name))
+
+
+def _without_time_0(case: Case, field: str, index: int, name: str) -> Timeline | None:
     items = list(getattr(case, field))
-    items[index] = item.model_copy(update={name: UnknownDate()})
+    items[index] = items[index].model_copy(update={name: UnknownDate()})
     try:
-        tl0 = Timeline(case.model_copy(update={field: items}))
+        return Timeline(case.model_copy(update={field: items}))
     except Exception:  # noqa: BLE001 - a view never fails on this: without it, plain intervals
-        tl0 = None
-    _FROM_TIME_0[key] = (case, tl0)
-    return tl0
+        return None
 
 
 class Clock:
@@ -330,8 +324,14 @@ class Clock:
 
 
 def clock(case: Case, align_on: str = IMMUNOTHERAPY, reference: drug_ref.Reference | None = None) -> Clock:
-    """The patient's time 0 and where each item lies from it."""
-    return Clock(case, alignment(case, align_on, reference))
+    """The patient's time 0 and where each item lies from it; worked out once per case, time 0 and drug
+    reference (every section of a series asks for it again)."""
+    reference = _reference(reference)
+    kept = derived(case, ("clock", align_on), dict)  # id(reference) -> (reference, clock)
+    hit = kept.get(id(reference))
+    if hit is None or hit[0] is not reference:
+        hit = kept[id(reference)] = (reference, Clock(case, alignment(case, align_on, reference)))
+    return hit[1]
 
 
 def alignment_table(cases: list[Case], align_on: str = IMMUNOTHERAPY,

@@ -139,22 +139,26 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
     arrow = max(1.5, 0.025 * (high - max(low, -LINEAR_BEFORE)))
     responses: list[tuple] = []  # (row, y): response categories, placed once the layout is known
     linked: list[tuple] = []  # radiotherapy courses of a regimen: labelled 'part of …' once the layout is known
+    by_patient: dict[str, list] = {}
+    for r in frame[frame["patient"].isin(lanes)].itertuples():  # once: a frame per lane costs a scan per lane
+        by_patient.setdefault(r.patient, []).append(r)
     for patient in lanes:
         y = row[patient]
-        lane = frame[frame["patient"] == patient]
-        for r in lane[lane["kind"] == "follow-up"].itertuples():
-            _follow_up(ax, r, y, arrow)
-        therapy = lane[lane["kind"] == "therapy"]
-        named = [r.Index for r in therapy.sort_values("start", kind="stable").itertuples()
+        lane = by_patient.get(patient, [])
+        for r in lane:
+            if r.kind == "follow-up":
+                _follow_up(ax, r, y, arrow)
+        therapy = [r for r in lane if r.kind == "therapy"]
+        named = [r.Index for r in sorted(therapy, key=_by_start)
                  if "immunotherapy" in _parts(r.category)][:1]  # only the first: more names would collide
-        for r in therapy.itertuples():
+        for r in therapy:
             if r.drawn == "open band":
                 _open_band(ax, r, y, arrow, labels and r.Index in named)
             else:
                 _bar(ax, r, y, arrow, labels and r.Index in named, labels)
             if labels and isinstance(getattr(r, "part_of", None), str) and r.part_of:
                 linked.append((r, y, arrow))
-        for r in lane[lane["kind"].isin(["event", "response"])].itertuples():
+        for r in (r for r in lane if r.kind in ("event", "response")):
             if r.drawn == "open band":
                 _open_band(ax, r, y, arrow, False)
             else:
@@ -185,6 +189,11 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
     _place_responses(fig, ax, responses)
     _place_part_of(fig, ax, linked)
     return fig
+
+
+def _by_start(r) -> tuple:
+    """Rows by start, those without one last (as pandas sorts NaN)."""
+    return (True, 0.0) if _missing(r.start) else (False, r.start)
 
 
 RESPONSE_SLOTS = ((0, 5, "center", "bottom"), (5, 5, "left", "bottom"), (-5, 5, "right", "bottom"),
@@ -447,10 +456,11 @@ def kinetics_figure(frame: pd.DataFrame, title: str = "") -> Figure | None:
     for ax, analyte in zip(axes.ravel(), analytes):
         panel = data[data["analyte"] == analyte]
         values = values_of.setdefault(analyte, [])
+        by_patient = dict(tuple(panel.groupby("patient", sort=False)))  # each patient's rows, in the panel's order
         for patient in patients:
-            line = panel[panel["patient"] == patient].sort_values("months")
-            if line.empty:
+            if patient not in by_patient:
                 continue
+            line = by_patient[patient].sort_values("months")
             low = line["months_low"].fillna(line["months"])
             high = line["months_high"].fillna(line["months"])
             ax.hlines(line["times_uln"], low, high, colors=[colours[patient]], alpha=0.12 if crowded else 0.3,

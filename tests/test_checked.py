@@ -1,0 +1,139 @@
+"""Each case is loaded and validated once per series render (issue 18 §3): the render process checks the
+case files and its kernel takes the cases from what was checked (caseseries.model.checked).
+
+In process: what the check kept is used as long as a file's bytes and the drug reference are unchanged,
+and nothing is parsed then; a file edited after the check is read and checked again. In a real render:
+the kernel gets the file through its environment, never through a parameter.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from caseseries.model import checked, load
+from caseseries.model.load import CaseFileError
+from conftest import copy_fixture_project
+
+IDS = ["fx-cervix-calendar", "fx-lung-egfr", "fx-relative-axis"]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    root = copy_fixture_project(tmp_path / "project", notebooks=False)
+    monkeypatch.setenv("CASESERIES_ROOT", str(root))
+    from caseseries.model.paths import project_root
+
+    project_root.cache_clear()
+    monkeypatch.delenv(checked.ENV, raising=False)
+    checked._read.clear()
+    return root
+
+
+@pytest.fixture
+def handed_over(project, tmp_path, monkeypatch):
+    """The fixture cases checked, written where a render writes them, and named in the environment."""
+    cases, kept = checked.check_cases()
+    monkeypatch.setenv(checked.ENV, str(checked.write(kept, tmp_path)))
+    return cases
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Counts the case files read and validated (load.check_case_file) in this process."""
+    seen: list[str] = []
+    original = load.check_case_file
+
+    def counting(path, *args, **kwargs):
+        seen.append(Path(path).stem)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(load, "check_case_file", counting)
+    return seen
+
+
+def test_the_check_loads_every_case_once_and_keeps_it(project, parses):
+    cases, kept = checked.check_cases()
+    assert [c.case_id for c in cases] == IDS
+    assert parses == IDS  # once each
+    assert len(kept.cases) == 3
+
+
+def test_the_kernel_takes_the_checked_cases_and_parses_nothing(handed_over, parses):
+    assert checked.open_cases() == handed_over
+    assert checked.open_cases([IDS[2], IDS[0]]) == [handed_over[2], handed_over[0]]
+    assert parses == []
+
+
+def test_without_the_file_the_kernel_loads_as_before(project, parses):
+    """JupyterLab, nbval: no environment variable, every case loaded here."""
+    assert [c.case_id for c in checked.open_cases()] == IDS
+    assert parses == IDS
+
+
+def test_a_file_edited_after_the_check_is_read_and_checked_again(handed_over, project, parses):
+    path = project / "data/cases/fx-lung-egfr.yaml"
+    path.write_text(path.read_text().replace("title:", "titel:", 1))
+    with pytest.raises(CaseFileError) as failed:
+        checked.open_cases()
+    assert parses == ["fx-lung-egfr"]  # the others come from the check
+    assert "data/cases/fx-lung-egfr.yaml:" in failed.value.errors[0], failed.value.errors
+
+
+def test_a_changed_drug_reference_sets_the_checked_cases_aside(handed_over, project, parses):
+    reference = project / "data/reference/drugs.yaml"
+    reference.write_text(reference.read_text() + "\n# edited\n")
+    assert checked.open_cases() == handed_over
+    assert parses == IDS
+
+
+def test_an_unreadable_file_named_in_the_environment_is_ignored(project, tmp_path, monkeypatch, parses):
+    (tmp_path / "junk.pickle").write_bytes(b"not a pickle")
+    monkeypatch.setenv(checked.ENV, str(tmp_path / "junk.pickle"))
+    assert [c.case_id for c in checked.open_cases()] == IDS
+    assert parses == IDS
+
+
+def test_a_bad_case_fails_the_series_before_any_kernel_starts(project):
+    from caseseries.outputs import render
+
+    (project / "data/cases/broken.yaml").write_text("case_id: broken\n")
+    with pytest.raises(CaseFileError) as failed:
+        render.series_job(root=project)
+    assert any("data/cases/broken.yaml:1: title: missing" in line for line in failed.value.errors), failed.value.errors
+    with pytest.raises(CaseFileError) as failed:
+        render.series_job(["fx-lung-egfr", "../x"], root=project)
+    assert "not a case id" in failed.value.errors[0]
+
+
+def test_a_render_hands_the_checked_cases_to_its_kernel_through_the_environment(project):
+    """A series job whose notebook cannot load a case file (the loader refuses in the kernel) still gets the cases:
+    from the file its kernel's environment names; its parameters hold no path."""
+    from caseseries.outputs import render
+
+    parameters = nbformat.v4.new_code_cell("case_ids = None")
+    parameters.metadata["tags"] = ["parameters"]
+    probe = nbformat.v4.new_code_cell(
+        "import os\n"
+        "from caseseries.model import checked, load\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise AssertionError('a case file was parsed in the kernel')\n"
+        "load.check_case_file = refuse\n"
+        "from caseseries.outputs import series_report as sr\n"
+        "print('cases:', [c.case_id for c in sr.open_cases(case_ids)])\n"
+        "print('named:', os.path.basename(os.environ[checked.ENV]))")
+    nb = nbformat.v4.new_notebook(cells=[parameters, probe])
+    nb.metadata["kernelspec"] = {"name": "caseseries", "display_name": "caseseries", "language": "python"}
+    (project / "notebooks").mkdir()
+    nbformat.write(nb, project / "notebooks" / "case_series.ipynb")
+    job = render.series_job(root=project)
+    render.run([job], progress=io.StringIO())
+    kept = json.loads(job.notebook.read_text())
+    text = "".join("".join(o.get("text", "")) for c in kept["cells"] for o in c.get("outputs", []))
+    assert f"cases: {IDS}" in text
+    assert "named: cases-0.pickle" in text
+    assert kept["metadata"]["papermill"]["parameters"] == {"case_ids": None, "align_on": "immunotherapy"}
