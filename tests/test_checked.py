@@ -137,3 +137,30 @@ def test_a_render_hands_the_checked_cases_to_its_kernel_through_the_environment(
     assert f"cases: {IDS}" in text
     assert "named: cases-0.pickle" in text
     assert kept["metadata"]["papermill"]["parameters"] == {"case_ids": None, "align_on": "immunotherapy"}
+
+
+def test_the_index_after_a_series_validates_only_what_changed_since_its_check(project, parses):
+    """`caseseries series` writes the index from the cases its series job checked; a file edited since is read again,
+    and the page is the one `caseseries index` writes on its own."""
+    from caseseries.outputs import index, render
+
+    job = render.series_job(root=project)
+    path = project / "data/cases/fx-lung-egfr.yaml"
+    path.write_text(path.read_text().replace("title: \"", "title: \"Edited ", 1))
+    parses.clear()
+    page = index.write_index(project, checked.unpacked(job.checked))
+    assert parses == ["fx-lung-egfr"]
+    assert "Edited Fixture case report" in page.read_text()
+    alone = page.read_bytes()
+    index.write_index(project)
+    assert page.read_bytes() == alone
+
+
+def test_packed_bytes_of_another_drug_reference_are_not_used(project):
+    _, kept = checked.check_cases()
+    data = checked.packed(kept)
+    assert checked.unpacked(data).cases.keys() == kept.cases.keys()
+    reference = project / "data/reference/drugs.yaml"
+    reference.write_text(reference.read_text() + "\n# edited\n")
+    assert checked.unpacked(data) is None
+    assert checked.unpacked(None) is None

@@ -242,14 +242,16 @@ def cmd_series(args: argparse.Namespace) -> int:
         return 0
     from caseseries.outputs.index import write_index
     from caseseries.model.load import display_path
+    from caseseries.model.checked import unpacked
     from caseseries.outputs.render import RenderError, run, series_job
 
     try:
-        run([series_job(args.case_ids or None, args.align_on)])
+        job = series_job(args.case_ids or None, args.align_on)
+        run([job])
     except RenderError as exc:
         print(f"caseseries: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {display_path(write_index())}", file=sys.stderr)
+    print(f"wrote {display_path(write_index(checked=unpacked(job.checked)))}", file=sys.stderr)
     return 0
 
 

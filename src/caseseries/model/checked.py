@@ -101,6 +101,16 @@ def packed(checked: Checked) -> bytes:
     return pickle.dumps((FORMAT, checked), protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def unpacked(data: bytes | None) -> Checked | None:
+    """What :func:`packed` made, or None (no bytes, another format, or a drug reference changed since)."""
+    if not data:
+        return None
+    kind, checked = pickle.loads(data)
+    if kind != FORMAT or not isinstance(checked, Checked) or checked.reference != _reference_digest():
+        return None
+    return checked
+
+
 def write(data: Checked | bytes, folder: Path, name: str = "cases") -> Path:
     """The cases (or their :func:`packed` bytes) into ``folder/<name>.pickle`` (a folder of this render's own);
     its path, for :data:`ENV`."""
@@ -131,11 +141,13 @@ def from_env() -> Checked | None:
     return checked
 
 
-def open_cases(case_ids: list[str] | None = None, cases_dir: Path | None = None) -> list[Case]:
-    """The named cases in the order given, or every case of the folder (sorted): each from what the render
-    process checked when its file is unchanged, else loaded and validated here (CaseFileError as loading gives)."""
+def open_cases(case_ids: list[str] | None = None, cases_dir: Path | None = None,
+               checked: Checked | None = None) -> list[Case]:
+    """The named cases in the order given, or every case of the folder (sorted): each from what was checked
+    (given, or the render process's: :func:`from_env`) when its file is unchanged, else loaded and validated
+    here (CaseFileError as loading gives)."""
     cases_dir = cases_dir or default_cases_dir()
-    checked = from_env()
+    checked = checked if checked is not None else from_env()
 
     def one(path: Path, load) -> Case:
         hit = checked.get(path) if checked is not None else None
@@ -147,4 +159,4 @@ def open_cases(case_ids: list[str] | None = None, cases_dir: Path | None = None)
                           case_ids)
 
 
-__all__ = ["ENV", "Checked", "check_cases", "packed", "write", "from_env", "open_cases", "CaseFileError"]
+__all__ = ["ENV", "Checked", "check_cases", "packed", "unpacked", "write", "from_env", "open_cases", "CaseFileError"]

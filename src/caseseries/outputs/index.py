@@ -19,7 +19,6 @@ import jinja2
 from markupsafe import Markup
 
 from caseseries.model.disclosure import FALLBACK_TITLE
-from caseseries.model.load import load_cases
 from caseseries.model.case import Case
 from caseseries.model.paths import project_root
 from caseseries.outputs.report import case_summary
@@ -193,13 +192,15 @@ def _git(root: Path, *args: str) -> str:
                           timeout=60, check=True).stdout
 
 
-def write_index(root: Path | None = None) -> Path:
-    """Write reports/index.html for every case in data/cases; return its path."""
+def write_index(root: Path | None = None, checked=None) -> Path:
+    """Write reports/index.html for every case in data/cases; return its path. With ``checked``
+    (:class:`caseseries.model.checked.Checked`), a file validated there and unchanged since is not validated again."""
+    from caseseries.model.checked import open_cases
     from caseseries.model.files import write_atomic
 
     root = root or project_root()
     reports = root / "reports"
-    cases = load_cases(cases_dir=root / "data" / "cases")
+    cases = open_cases(None, root / "data" / "cases", checked)
     path = reports / "index.html"
     write_atomic(path, index_html(cases, reports, render_stamp(root)))
     return path
