@@ -322,6 +322,24 @@ def test_a_refused_id_hides_nothing_that_names_it(case_file):
     assert [e.split(": ", 2)[:2] for e in errors] == [["12", "events[0].id"], ["24", "events[2].date"]]
 
 
+def test_an_item_stood_in_for_hides_no_error_that_only_lists_it_among_the_ids_there_are(case_file):
+    # dx and r1 have refused dates: they are still listed among the ids an anchor or a course could name,
+    # and the errors that list them, about other ids, are the file's own
+    path = case_file(MINIMAL + events({"id": "dx", "date": "2024-13"}, {"id": "fu", "date": "nowhere + 1 month"})
+                     + "regimens:" + regimen("r1", "2024-13", "unknown") + f"""radiotherapy:
+  - id: rt
+    kind: external beam
+    start: 2024-01
+    regimen: r9
+    {LOC}
+""")
+    errors = lines_of(path)
+    assert [e.split(": ", 2)[:2] for e in errors] == [["14", "events[0].date"], ["19", "events[1].date"],
+                                                      ["26", "regimens[0].start"], ["36", "radiotherapy[0].regimen"]]
+    assert errors[1].endswith("anchor 'nowhere' does not exist (ids that can anchor: dx, fu, r1, rt)")
+    assert errors[3].endswith("'r9' is not the id of a regimen of this case (regimens: r1)")
+
+
 def test_two_refused_ids_stand_in_as_two_ids(case_file):
     # were they one id, the case would have a duplicate id, and no date would be checked
     path = case_file(MINIMAL + events({"id": "Dx"}, {"id": "Fu"}, {"id": "x", "date": "2024-07"}))
