@@ -576,6 +576,14 @@ def test_an_unnamed_agent_group_must_have_drugs_in_the_reference():
                              f"source words, or add a drug of that group there first (its groups: {GROUPS_THERE})")]
 
 
+@pytest.mark.parametrize("written", ["alkylating agent", "Alkylating  Agent"])
+def test_an_unnamed_agent_class_that_is_a_group_without_drugs_is_refused_as_that_group_is(written):
+    assert drug_problems(agent("not stated", **{"class": written})) == [
+        (AGENT + ("class",), f"class '{written}' is the group 'alkylating agent', which has no drug in "
+                             "data/reference/drugs.yaml: give a class as it words it (the `class` of its entries), "
+                             f"or add a drug of that group there first (its groups: {GROUPS_THERE})")]
+
+
 @pytest.mark.parametrize("given, target, hint", [
     ({"group": "immune checkpoint inhibitor"}, "PD1", " (did you mean 'PD-1'?)"),
     ({"group": "immune checkpoint inhibitor"}, "CTLA-4", ""),

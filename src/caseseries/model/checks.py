@@ -198,11 +198,18 @@ def _unnamed_agent(agent, reference: Mapping, at: tuple) -> Iterator[Problem]:
     group = agent.group
     if agent.drug_class:
         class_group = drugs.class_group(agent.drug_class, reference)
-        if class_group is None and not drugs.drugs_of_class(agent.drug_class, reference):
+        of_class = drugs.drugs_of_class(agent.drug_class, reference)
+        if class_group is None and not of_class:
             yield at + ("class",), (
                 f"class '{agent.drug_class}'{_class_hint(agent.drug_class, reference)} is not a class of "
                 "data/reference/drugs.yaml: give a class as it words it (the `class` of its entries), or the group "
                 f"(one of: {', '.join(drugs.known_groups(reference))})")
+            return
+        if not of_class and class_group not in drugs.known_groups(reference):  # a group, as `group:` would be refused
+            yield at + ("class",), (
+                f"class '{agent.drug_class}' is the group '{class_group}', which has no drug in "
+                "data/reference/drugs.yaml: give a class as it words it (the `class` of its entries), or add a drug "
+                f"of that group there first (its groups: {', '.join(drugs.known_groups(reference))})")
             return
         if group is not None and class_group is not None and group != class_group:
             yield at + ("group",), (f"group '{group}' disagrees with class '{agent.drug_class}', whose group in "
