@@ -15,7 +15,7 @@ import pytest
 
 from caseseries.model.case import Case
 from caseseries.model.checks import case_problems
-from caseseries.model.drugs import Drug
+from caseseries.model.drugs import Drug, agent_info
 
 LOC = {"section": "Case"}
 BASE = {
@@ -593,3 +593,12 @@ def test_an_unnamed_agent_target_is_one_of_its_group(given, target, hint):
     assert drug_problems(agent("not stated", target=target, **given)) == [
         (AGENT + ("target",), f"target '{target}'{hint} is not a target of the group 'immune checkpoint inhibitor' "
                               "in data/reference/drugs.yaml (targets there: PD-1, PD-L1)")]
+
+
+@pytest.mark.parametrize("target", ["PD-1", "pd-1", "Pd-1"])
+def test_an_unnamed_agent_target_is_one_target_whatever_the_case_of_its_letters(target):
+    # as for a named drug: accepted, and read as the reference writes it, so that the series groups them as one
+    given = agent("not stated", group="immune checkpoint inhibitor", target=target)
+    assert drug_problems(given) == []
+    info = agent_info(make(regimens=[regimen("r1", "2024-01", given)]).regimens[0].agents[0], REFERENCE)
+    assert (info.target, info.label) == ("PD-1", "immune checkpoint inhibitor (PD-1), drug not stated")

@@ -223,7 +223,7 @@ def _unnamed_agent(agent, reference: Mapping, at: tuple) -> Iterator[Problem]:
         return
     if agent.target and group is not None:
         targets = sorted({d.target for d in reference.values() if d.group == group and d.target})
-        if targets and agent.target not in targets:
+        if targets and agent.target.lower() not in {t.lower() for t in targets}:  # as for a named drug
             close = difflib.get_close_matches(agent.target, targets, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             yield at + ("target",), (f"target '{agent.target}'{hint} is not a target of the group '{group}' in "
