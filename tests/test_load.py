@@ -207,6 +207,17 @@ def test_not_a_mapping(case_file):
     assert error.endswith("x.yaml:1: expected a mapping of case fields, found list")
 
 
+def test_a_file_that_cannot_be_read_is_named_once_in_the_words_of_the_yaml_reader(tmp_path):
+    # a missing file is the loader's own line; a folder or a symlink to itself is a YamlError on line 1
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    assert errors_of(tmp_path / "missing.yaml") == [f"{tmp_path / 'missing.yaml'}: no such file"]
+    assert errors_of(tmp_path / "folder.yaml") == [f"{tmp_path / 'folder.yaml'}:1: is a folder, not a case file (a case "
+                                                   "file is a YAML text file): rename or move it"]
+    [error] = errors_of(tmp_path / "loop.yaml")
+    assert error.startswith(f"{tmp_path / 'loop.yaml'}:1: cannot read the file: ")
+
+
 def test_load_cases_collects_the_errors_of_every_file(case_file, tmp_path):
     case_file(MINIMAL.replace("case_id: x", "case_id: wrong"), name="a")
     case_file(MINIMAL.replace("case_id: x", "case_id: other"), name="b")

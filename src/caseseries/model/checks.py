@@ -71,7 +71,7 @@ def _treatment_text(item) -> str:
     """What names a course: a regimen's name, modality, drugs, classes and groups; a radiotherapy's kind and technique."""
     if hasattr(item, "agents"):
         return " ".join([item.name or "", item.modality or ""]
-                        + [" ".join(str(getattr(a, k, "") or "") for k in ("drug", "class_", "drug_class", "group"))
+                        + [" ".join(str(getattr(a, k, "") or "") for k in ("drug", "drug_class", "group"))
                            for a in item.agents])
     return " ".join(str(getattr(item, k, "") or "") for k in ("kind", "technique"))
 

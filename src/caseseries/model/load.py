@@ -58,12 +58,8 @@ def check_case_file(path: str | Path, reference: drugs.ReferenceRead | None = No
     shown = display_path(path)
     try:
         data, lines = read_yaml(path)
-    except FileNotFoundError:
+    except FileNotFoundError:  # any other OSError (a folder, no permission) is a YamlError of read_yaml's
         return None, [f"{shown}: no such file"], reference
-    except IsADirectoryError:
-        return None, [f"{shown}: a folder, not a case file"], reference
-    except OSError as exc:
-        return None, [f"{shown}: cannot be read ({exc.strerror or exc})"], reference
     except UnicodeDecodeError as exc:
         return None, [f"{shown}: not UTF-8 text ({exc.reason} at byte {exc.start})"], reference
     except YamlError as exc:
