@@ -192,6 +192,13 @@ def test_an_offset_in_days_or_weeks_moves_a_dated_item_by_that_many_days(offset,
     assert (x.earliest - z.earliest, x.latest - z.latest) == (days, days)
 
 
+def test_a_plain_reference_to_an_item_has_the_precision_of_its_date():
+    tl = timeline(make_case(events=[("x", "2019-09"), ("d", "2019-09-10"), ("y", "x"), ("z", "d"), ("w", "y"),
+                                    ("o", "x + 1 month")]))
+    assert [tl.at(("events", n, "date")).precision for n in range(2, 6)] == ["month", "day", "month", "offset"]
+    assert tl.when("d").precision == "day"
+
+
 def test_an_offset_in_months_or_years_moves_by_calendar_months():
     tl = timeline(make_case(events=[("x", "2019-09-10"), ("m", "x + 5 months"), ("y", "x + 1 year")]))
     assert tl.at(("events", 1, "date")).earliest == day("2020-02-10")

@@ -710,10 +710,12 @@ def _shift_days(raw: _Raw, amount: float, unit: str, at_least: bool = False) -> 
 
 
 def _shift(base: _Raw, spec: RelativeDate) -> _Raw:
+    """The interval an offset from base means; a plain reference to an item keeps its date's precision."""
     out = _shift_days(base, spec.amount, spec.unit, spec.at_least)
+    precision = base.precision if not spec.amount and not spec.at_least else "offset"
     if spec.amount >= 0:
-        return replace(out, follows=(spec.anchor,), precision="offset")
-    return replace(out, precedes=(spec.anchor,), precision="offset")
+        return replace(out, follows=(spec.anchor,), precision=precision)
+    return replace(out, precedes=(spec.anchor,), precision=precision)
 
 
 def _position(raw: _Raw) -> float | None:
