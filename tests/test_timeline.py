@@ -468,6 +468,22 @@ def test_a_last_contact_no_follow_up_narrows_reads_as_stated():
     assert (lc.words, lc.earliest, lc.latest) == ("2025-01", day("2025-01-01"), day("2025-01-31"))
 
 
+def published(case: Case, date: str) -> Case:
+    data = case.model_dump()
+    data["source"]["dates"] = {"published": date}
+    return Case.model_validate(data)
+
+
+@pytest.mark.parametrize("durations, words", [
+    ((), "2024 (on or before 2024-12-15 by the publication of the source)"),  # no follow-up reported: not named
+    (({"value": 72, "qualifier": ">"},),
+     "2024 (on or after 2024-11 by the reported follow-up; on or before 2024-12-15 by the publication of the source)"),
+])
+def test_a_last_contact_narrowed_by_the_publication_says_so_and_names_only_a_reported_follow_up(durations, words):
+    lc = timeline(published(follow_up("2024", *durations), "2024-12-15")).last_contact
+    assert lc.words == words and lc.latest == day("2024-12-15")
+
+
 def test_a_relative_last_contact_is_narrowed_in_days_without_a_calendar_month():
     tl = timeline(make_case(events=[("start", "unknown")], last_contact="start + >12 months",
                             durations=[{"name": "pfs", "value": 24, "qualifier": ">", "origin": "start"}]))

@@ -586,14 +586,17 @@ class Timeline:
         return lc
 
     def _narrow_last_contact(self) -> None:
-        """The last contact as the reported follow-up durations narrow it, saying so in its words."""
+        """The last contact as the reported follow-up durations and the publication narrow it, saying which did."""
         path = ("outcome", "last_contact")
         stated, lc = self._fields.get(path), self._last_contact
         if stated is None or lc is None or (lc.earliest, lc.latest) == (stated.earliest, stated.latest):
             return
-        words = stated.words
-        if lc.axis == CALENDAR and not math.isinf(lc.earliest):
-            words += f" (on or after {dt.date.fromordinal(int(lc.earliest)):%Y-%m} by the reported follow-up)"
+        why = []
+        if lc.axis == CALENDAR and lc.earliest > stated.earliest:  # only a reported follow-up moves the first day
+            why.append(f"on or after {dt.date.fromordinal(int(lc.earliest)):%Y-%m} by the reported follow-up")
+        if lc.axis == CALENDAR and lc.latest == self._published and lc.latest < stated.latest:
+            why.append(f"on or before {self.case.source.dates.published} by the publication of the source")
+        words = stated.words + (f" ({'; '.join(why)})" if why else "")
         self._fields[path] = replace(stated, earliest=lc.earliest, latest=lc.latest, words=words,
                                      position=_position(replace(lc, open_end=stated.open_end)))
 
