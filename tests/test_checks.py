@@ -15,7 +15,7 @@ import pytest
 
 from caseseries.model.case import Case
 from caseseries.model.checks import case_problems
-from caseseries.model.drugs import Drug
+from caseseries.model.drugs import Drug, agent_info
 
 LOC = {"section": "Case"}
 BASE = {
@@ -576,6 +576,14 @@ def test_an_unnamed_agent_group_must_have_drugs_in_the_reference():
                              f"source words, or add a drug of that group there first (its groups: {GROUPS_THERE})")]
 
 
+@pytest.mark.parametrize("written", ["alkylating agent", "Alkylating  Agent"])
+def test_an_unnamed_agent_class_that_is_a_group_without_drugs_is_refused_as_that_group_is(written):
+    assert drug_problems(agent("not stated", **{"class": written})) == [
+        (AGENT + ("class",), f"class '{written}' is the group 'alkylating agent', which has no drug in "
+                             "data/reference/drugs.yaml: give a class as it words it (the `class` of its entries), "
+                             f"or add a drug of that group there first (its groups: {GROUPS_THERE})")]
+
+
 @pytest.mark.parametrize("given, target, hint", [
     ({"group": "immune checkpoint inhibitor"}, "PD1", " (did you mean 'PD-1'?)"),
     ({"group": "immune checkpoint inhibitor"}, "CTLA-4", ""),
@@ -585,3 +593,12 @@ def test_an_unnamed_agent_target_is_one_of_its_group(given, target, hint):
     assert drug_problems(agent("not stated", target=target, **given)) == [
         (AGENT + ("target",), f"target '{target}'{hint} is not a target of the group 'immune checkpoint inhibitor' "
                               "in data/reference/drugs.yaml (targets there: PD-1, PD-L1)")]
+
+
+@pytest.mark.parametrize("target", ["PD-1", "pd-1", "Pd-1"])
+def test_an_unnamed_agent_target_is_one_target_whatever_the_case_of_its_letters(target):
+    # as for a named drug: accepted, and read as the reference writes it, so that the series groups them as one
+    given = agent("not stated", group="immune checkpoint inhibitor", target=target)
+    assert drug_problems(given) == []
+    info = agent_info(make(regimens=[regimen("r1", "2024-01", given)]).regimens[0].agents[0], REFERENCE)
+    assert (info.target, info.label) == ("PD-1", "immune checkpoint inhibitor (PD-1), drug not stated")

@@ -207,6 +207,17 @@ def test_not_a_mapping(case_file):
     assert error.endswith("x.yaml:1: expected a mapping of case fields, found list")
 
 
+def test_a_file_that_cannot_be_read_is_named_once_in_the_words_of_the_yaml_reader(tmp_path):
+    # a missing file is the loader's own line; a folder or a symlink to itself is a YamlError on line 1
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    assert errors_of(tmp_path / "missing.yaml") == [f"{tmp_path / 'missing.yaml'}: no such file"]
+    assert errors_of(tmp_path / "folder.yaml") == [f"{tmp_path / 'folder.yaml'}:1: is a folder, not a case file (a case "
+                                                   "file is a YAML text file): rename or move it"]
+    [error] = errors_of(tmp_path / "loop.yaml")
+    assert error.startswith(f"{tmp_path / 'loop.yaml'}:1: cannot read the file: ")
+
+
 def test_load_cases_collects_the_errors_of_every_file(case_file, tmp_path):
     case_file(MINIMAL.replace("case_id: x", "case_id: wrong"), name="a")
     case_file(MINIMAL.replace("case_id: x", "case_id: other"), name="b")
@@ -320,6 +331,24 @@ def test_a_refused_id_hides_nothing_that_names_it(case_file):
                                       {"id": "late", "date": "2024-07"}))
     errors = lines_of(path)
     assert [e.split(": ", 2)[:2] for e in errors] == [["12", "events[0].id"], ["24", "events[2].date"]]
+
+
+def test_an_item_stood_in_for_hides_no_error_that_only_lists_it_among_the_ids_there_are(case_file):
+    # dx and r1 have refused dates: they are still listed among the ids an anchor or a course could name,
+    # and the errors that list them, about other ids, are the file's own
+    path = case_file(MINIMAL + events({"id": "dx", "date": "2024-13"}, {"id": "fu", "date": "nowhere + 1 month"})
+                     + "regimens:" + regimen("r1", "2024-13", "unknown") + f"""radiotherapy:
+  - id: rt
+    kind: external beam
+    start: 2024-01
+    regimen: r9
+    {LOC}
+""")
+    errors = lines_of(path)
+    assert [e.split(": ", 2)[:2] for e in errors] == [["14", "events[0].date"], ["19", "events[1].date"],
+                                                      ["26", "regimens[0].start"], ["36", "radiotherapy[0].regimen"]]
+    assert errors[1].endswith("anchor 'nowhere' does not exist (ids that can anchor: dx, fu, r1, rt)")
+    assert errors[3].endswith("'r9' is not the id of a regimen of this case (regimens: r1)")
 
 
 def test_two_refused_ids_stand_in_as_two_ids(case_file):

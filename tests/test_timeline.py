@@ -192,6 +192,13 @@ def test_an_offset_in_days_or_weeks_moves_a_dated_item_by_that_many_days(offset,
     assert (x.earliest - z.earliest, x.latest - z.latest) == (days, days)
 
 
+def test_a_plain_reference_to_an_item_has_the_precision_of_its_date():
+    tl = timeline(make_case(events=[("x", "2019-09"), ("d", "2019-09-10"), ("y", "x"), ("z", "d"), ("w", "y"),
+                                    ("o", "x + 1 month")]))
+    assert [tl.at(("events", n, "date")).precision for n in range(2, 6)] == ["month", "day", "month", "offset"]
+    assert tl.when("d").precision == "day"
+
+
 def test_an_offset_in_months_or_years_moves_by_calendar_months():
     tl = timeline(make_case(events=[("x", "2019-09-10"), ("m", "x + 5 months"), ("y", "x + 1 year")]))
     assert tl.at(("events", 1, "date")).earliest == day("2020-02-10")
@@ -459,6 +466,22 @@ def test_a_reported_follow_up_that_lands_on_the_last_contact_day_is_no_problem()
 def test_a_last_contact_no_follow_up_narrows_reads_as_stated():
     lc = timeline(make_case(events=[("dx", "2018-11")], last_contact="2025-01")).last_contact
     assert (lc.words, lc.earliest, lc.latest) == ("2025-01", day("2025-01-01"), day("2025-01-31"))
+
+
+def published(case: Case, date: str) -> Case:
+    data = case.model_dump()
+    data["source"]["dates"] = {"published": date}
+    return Case.model_validate(data)
+
+
+@pytest.mark.parametrize("durations, words", [
+    ((), "2024 (on or before 2024-12-15 by the publication of the source)"),  # no follow-up reported: not named
+    (({"value": 72, "qualifier": ">"},),
+     "2024 (on or after 2024-11 by the reported follow-up; on or before 2024-12-15 by the publication of the source)"),
+])
+def test_a_last_contact_narrowed_by_the_publication_says_so_and_names_only_a_reported_follow_up(durations, words):
+    lc = timeline(published(follow_up("2024", *durations), "2024-12-15")).last_contact
+    assert lc.words == words and lc.latest == day("2024-12-15")
 
 
 def test_a_relative_last_contact_is_narrowed_in_days_without_a_calendar_month():

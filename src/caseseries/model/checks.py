@@ -71,7 +71,7 @@ def _treatment_text(item) -> str:
     """What names a course: a regimen's name, modality, drugs, classes and groups; a radiotherapy's kind and technique."""
     if hasattr(item, "agents"):
         return " ".join([item.name or "", item.modality or ""]
-                        + [" ".join(str(getattr(a, k, "") or "") for k in ("drug", "class_", "drug_class", "group"))
+                        + [" ".join(str(getattr(a, k, "") or "") for k in ("drug", "drug_class", "group"))
                            for a in item.agents])
     return " ".join(str(getattr(item, k, "") or "") for k in ("kind", "technique"))
 
@@ -198,11 +198,18 @@ def _unnamed_agent(agent, reference: Mapping, at: tuple) -> Iterator[Problem]:
     group = agent.group
     if agent.drug_class:
         class_group = drugs.class_group(agent.drug_class, reference)
-        if class_group is None and not drugs.drugs_of_class(agent.drug_class, reference):
+        of_class = drugs.drugs_of_class(agent.drug_class, reference)
+        if class_group is None and not of_class:
             yield at + ("class",), (
                 f"class '{agent.drug_class}'{_class_hint(agent.drug_class, reference)} is not a class of "
                 "data/reference/drugs.yaml: give a class as it words it (the `class` of its entries), or the group "
                 f"(one of: {', '.join(drugs.known_groups(reference))})")
+            return
+        if not of_class and class_group not in drugs.known_groups(reference):  # a group, as `group:` would be refused
+            yield at + ("class",), (
+                f"class '{agent.drug_class}' is the group '{class_group}', which has no drug in "
+                "data/reference/drugs.yaml: give a class as it words it (the `class` of its entries), or add a drug "
+                f"of that group there first (its groups: {', '.join(drugs.known_groups(reference))})")
             return
         if group is not None and class_group is not None and group != class_group:
             yield at + ("group",), (f"group '{group}' disagrees with class '{agent.drug_class}', whose group in "
@@ -216,7 +223,7 @@ def _unnamed_agent(agent, reference: Mapping, at: tuple) -> Iterator[Problem]:
         return
     if agent.target and group is not None:
         targets = sorted({d.target for d in reference.values() if d.group == group and d.target})
-        if targets and agent.target not in targets:
+        if targets and agent.target.lower() not in {t.lower() for t in targets}:  # as for a named drug
             close = difflib.get_close_matches(agent.target, targets, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             yield at + ("target",), (f"target '{agent.target}'{hint} is not a target of the group '{group}' in "

@@ -279,11 +279,16 @@ def agent_info(agent: Agent, reference: Mapping[str, Drug]) -> AgentInfo:
         return AgentInfo(agent.drug, agent.drug, agent.drug_class, agent.group, agent.target)
     of_class = drugs_of_class(agent.drug_class, reference) if agent.drug_class else []
     group = agent.group or (class_group(agent.drug_class, reference) if agent.drug_class else None)
-    target = agent.target or _one(d.target for d in of_class)
+    target = _spelt_as_reference(agent.target, reference) if agent.target else _one(d.target for d in of_class)
     what = agent.drug_class or group or "agent"
     if target and target.lower() not in what.lower():
         what += f" ({target})"
     return AgentInfo(None, f"{what}, drug not stated", agent.drug_class, group, target)
+
+
+def _spelt_as_reference(target: str, reference: Mapping[str, Drug]) -> str:
+    """A target as the reference writes it (pd-1: PD-1), so that both spellings are one target; else as given."""
+    return next((d.target for d in reference.values() if d.target and d.target.lower() == target.lower()), target)
 
 
 def agent_group(agent: Agent, reference: Mapping[str, Drug]) -> str | None:

@@ -58,12 +58,8 @@ def check_case_file(path: str | Path, reference: drugs.ReferenceRead | None = No
     shown = display_path(path)
     try:
         data, lines = read_yaml(path)
-    except FileNotFoundError:
+    except FileNotFoundError:  # any other OSError (a folder, no permission) is a YamlError of read_yaml's
         return None, [f"{shown}: no such file"], reference
-    except IsADirectoryError:
-        return None, [f"{shown}: a folder, not a case file"], reference
-    except OSError as exc:
-        return None, [f"{shown}: cannot be read ({exc.strerror or exc})"], reference
     except UnicodeDecodeError as exc:
         return None, [f"{shown}: not UTF-8 text ({exc.reason} at byte {exc.start})"], reference
     except YamlError as exc:
@@ -180,6 +176,8 @@ def find_case(case_id: str, cases_dir: Path | None = None) -> Case:
 
 _DROP = object()
 _REPAIR_ROUNDS = 12
+# What a message offers in place of a value: '(ids that can anchor: a, b)', '(regimens: r1)', '(did you mean 'x'?)'.
+_OFFERED = re.compile(r"\([^()]*: [^()]*\)|\(did you mean [^()]*\)")
 
 
 class _Repair:
@@ -224,10 +222,13 @@ class _Repair:
         return out
 
     def hides(self, loc: tuple, message: str, data: dict) -> bool:
-        """A problem about a stand-in, or about an item that names one left out: not the file's own."""
+        """A problem about a stand-in, or about an item that names one left out: not the file's own.
+
+        The ids a message offers in its lists and suggestions are not what it is about.
+        """
         if any(loc[:n] in self.fixes for n in range(1, len(loc) + 1)):
             return True
-        text = message + " " + str(_at(data, loc) or "")
+        text = _OFFERED.sub("", message) + " " + str(_at(data, loc) or "")
         return any(re.search(rf"(?<![a-z0-9_-]){re.escape(i)}(?![a-z0-9_-])", text) for i in self.tainted)
 
 

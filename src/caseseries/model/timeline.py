@@ -586,14 +586,17 @@ class Timeline:
         return lc
 
     def _narrow_last_contact(self) -> None:
-        """The last contact as the reported follow-up durations narrow it, saying so in its words."""
+        """The last contact as the reported follow-up durations and the publication narrow it, saying which did."""
         path = ("outcome", "last_contact")
         stated, lc = self._fields.get(path), self._last_contact
         if stated is None or lc is None or (lc.earliest, lc.latest) == (stated.earliest, stated.latest):
             return
-        words = stated.words
-        if lc.axis == CALENDAR and not math.isinf(lc.earliest):
-            words += f" (on or after {dt.date.fromordinal(int(lc.earliest)):%Y-%m} by the reported follow-up)"
+        why = []
+        if lc.axis == CALENDAR and lc.earliest > stated.earliest:  # only a reported follow-up moves the first day
+            why.append(f"on or after {dt.date.fromordinal(int(lc.earliest)):%Y-%m} by the reported follow-up")
+        if lc.axis == CALENDAR and lc.latest == self._published and lc.latest < stated.latest:
+            why.append(f"on or before {self.case.source.dates.published} by the publication of the source")
+        words = stated.words + (f" ({'; '.join(why)})" if why else "")
         self._fields[path] = replace(stated, earliest=lc.earliest, latest=lc.latest, words=words,
                                      position=_position(replace(lc, open_end=stated.open_end)))
 
@@ -710,10 +713,12 @@ def _shift_days(raw: _Raw, amount: float, unit: str, at_least: bool = False) -> 
 
 
 def _shift(base: _Raw, spec: RelativeDate) -> _Raw:
+    """The interval an offset from base means; a plain reference to an item keeps its date's precision."""
     out = _shift_days(base, spec.amount, spec.unit, spec.at_least)
+    precision = base.precision if not spec.amount and not spec.at_least else "offset"
     if spec.amount >= 0:
-        return replace(out, follows=(spec.anchor,), precision="offset")
-    return replace(out, precedes=(spec.anchor,), precision="offset")
+        return replace(out, follows=(spec.anchor,), precision=precision)
+    return replace(out, precedes=(spec.anchor,), precision=precision)
 
 
 def _position(raw: _Raw) -> float | None:
