@@ -6,7 +6,6 @@ case files is HTML-escaped. A section with nothing to show says so in one line.
 
 from __future__ import annotations
 
-import html
 import re
 
 import jinja2
@@ -48,26 +47,26 @@ def time_zero(align_on: str) -> str:
 HEADER_LIST = 12  # patients: up to this many the header lists them; beyond, the comparison table does (titles too)
 
 
+_HEADER = jinja2.Environment(autoescape=True).from_string(
+    "<h1>Case series: {{ n }} patient{{ 's' if n != 1 }}</h1><ul>"
+    "{% if not many %}{% for c in cases %}<li><a href=\"cases/{{ c.case_id }}.html\">{{ c.case_id }}</a>: {{ c.title }}</li>"
+    "{% endfor %}{% else %}<li>each is a row of the comparison table below, with a link to the patient's report and "
+    "the title of the case among its other fields</li>{% endif %}</ul>"
+    "<p><strong>Time 0</strong> is {% if align_on %}the first item of kind “{{ align_on }}” (event, regimen or course) "
+    "of each patient{% else %}the first dose of a checkpoint inhibitor (a drug whose group in "
+    "<code>data/reference/drugs.yaml</code> is “immune checkpoint inhibitor”); for a case that names no drug, its "
+    "first immunotherapy event, which for a case without calendar dates is the undated origin of its relative time "
+    "axis{% endif %}. Times are months from it, on each patient's own time axis, read from each case's resolved "
+    "timeline: an item known to lie only after (or before) a date is drawn as a band from that bound with an arrow, "
+    "never at a point; one that cannot be placed relative to time 0 is listed under “Not drawn, and why”. What a "
+    "source does not give reads “not reported”.</p>")
+
+
 def header(cases: list[Case], align_on: str = series.IMMUNOTHERAPY) -> HTML:
     """Title, the patients with links to their reports (for a series of up to HEADER_LIST; a larger one lists
     them in the comparison table), and what time 0 is."""
-    items = "".join(f'<li><a href="cases/{html.escape(c.case_id)}.html">{html.escape(c.case_id)}</a>: '
-                    f"{html.escape(c.title)}</li>" for c in cases)
-    if len(cases) > HEADER_LIST:
-        items = ("<li>each is a row of the comparison table below, with a link to the patient's report and the "
-                 "title of the case among its other fields</li>")
-    if align_on == series.IMMUNOTHERAPY:
-        zero = ("the first dose of a checkpoint inhibitor (a drug whose group in <code>data/reference/drugs.yaml</code> "
-                "is “immune checkpoint inhibitor”); for a case that names no drug, its first immunotherapy event, "
-                "which for a case without calendar dates is the undated origin of its relative time axis")
-    else:
-        zero = f"the first item of kind “{html.escape(align_on)}” (event, regimen or course) of each patient"
-    return HTML(f"<h1>Case series: {len(cases)} patient{'s' if len(cases) != 1 else ''}</h1><ul>{items}</ul>"
-                f"<p><strong>Time 0</strong> is {zero}. Times are months from it, on each patient's own time axis, "
-                "read from each case's resolved timeline: an item known to lie only after (or before) a date is "
-                "drawn as a band from that bound with an arrow, never at a point; one that cannot be placed "
-                "relative to time 0 is listed under “Not drawn, and why”. What a source does not give reads "
-                "“not reported”.</p>")
+    return HTML(_HEADER.render(n=len(cases), cases=cases, many=len(cases) > HEADER_LIST,
+                               align_on=None if align_on == series.IMMUNOTHERAPY else align_on))
 
 
 def alignment_table(cases: list[Case], align_on: str, reference: Reference | None = None) -> pd.DataFrame:
