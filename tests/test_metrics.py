@@ -1,16 +1,18 @@
 """Derived figures: durations at the dates' precision, doses by the linear-quadratic model.
 
-Expected durations are counted in days by hand from the fixture case files (a month is
-365.25/12 days, data/README.md); a month-precision date spans its whole month.
+Expected durations are counted in days by hand from the fixture case files or the cases the
+tests build (a month is 365.25/12 days, data/README.md); a month-precision date spans its whole month.
 """
 
+import math
 from datetime import date
 
 import pytest
 
 from caseseries.views import metrics
 from caseseries.model.timeline import timeline
-from caseseries.model.case import Locator, RadiotherapyTarget
+from caseseries.model.case import Case, Locator, RadiotherapyTarget, ReportedDuration
+from caseseries.model.dates import parse_date
 from conftest import DAYS_PER_MONTH
 
 LOC = Locator(section="test")
@@ -102,3 +104,102 @@ def test_relative_cases_have_no_calendar_metric(cases):
     case = cases["fx-relative-axis"]
     assert metrics.overall_survival(case) is None
     assert metrics.age_at(case, case.outcome.last_contact) is None
+
+
+# ---------------------------------------------------------------- invented cases built in the test
+
+def build(events=(), regimens=(), stages=(), age=None, status="alive", last_contact="2024-06-30", durations=()):
+    """A case from compact parts: events (kind, id, date), regimens as dicts, stage dates, reported durations."""
+    loc = {"section": "Results"}
+    return Case.model_validate({
+        "case_id": "m", "title": "M", "source": {"citation": "Invented", "synthetic": True, "patient": "one"},
+        "patient": {} if age is None else {"age_at_diagnosis": {"value": age, "locator": loc}},
+        "diagnosis": {"stages": [{"system": "FIGO 2018", "value": "IIIB", "locator": loc,
+                                  **({"date": d} if d else {})} for d in stages]},
+        "events": [{"kind": k, "id": i, "label": i, "date": d, "locator": loc} for k, i, d in events],
+        "regimens": [{"setting": "first line", "modality": "immunotherapy",
+                      "agents": [{"drug": "pembrolizumab", "locator": loc}], "locator": loc, **r} for r in regimens],
+        "outcome": {"status": status, "last_contact": last_contact, "locator": loc,
+                    "durations": [{"locator": loc, **d} for d in durations]},
+    })
+
+
+def reported(value, unit="months", qualifier="="):
+    return ReportedDuration(name="time on it", value=value, unit=unit, qualifier=qualifier, locator=LOC)
+
+
+def named(case, name):
+    return next(m for m in metrics.case_metrics(case) if m.name == name)
+
+
+DX = ("diagnosis", "dx", "2019-03-01")
+
+
+# ---------------------------------------------------------------- doses
+
+def test_no_total_dose_from_a_dose_per_fraction_or_a_number_of_fractions_alone():
+    assert metrics.total_dose(target(dose_per_fraction_gy=2)) is None
+    assert metrics.total_dose(target(fractions=25)) is None
+
+
+def test_eqd2_uses_the_alpha_beta_it_is_given_and_is_absent_without_fractions():
+    # α/β 3: d = 2.45, BED = 61.25 (1 + 2.45/3) = 111.27, EQD2 = BED / (1 + 2/3) = 66.76
+    assert metrics.eqd2(target(total_dose_gy=61.25, fractions=25), alpha_beta=3) == pytest.approx(66.76, abs=0.01)
+    assert metrics.eqd2(target(total_dose_gy=60.2)) is None
+
+
+# ---------------------------------------------------------------- key dates
+
+def test_the_first_relapse_is_the_earliest_in_time_not_in_the_file():
+    case = build(events=[DX, ("recurrence", "rec", "2021-05-10"), ("progression", "prog", "2020-09-15")], age=50)
+    assert metrics.first_event(case, *metrics.RELAPSE).id == "prog"
+    assert metrics.first_event_when(case, *metrics.RELAPSE).earliest_date == date(2020, 9, 15)
+    d = metrics.time_to_first_recurrence(case)
+    assert d.exact and d.low == pytest.approx(months(date(2019, 3, 1), date(2020, 9, 15)))
+    m = named(case, "time from diagnosis to first recurrence or progression")
+    assert m.label == d.label() and m.basis == "diagnosis to the first recurrence or progression event"
+    # 50 at diagnosis, 18.5 months before the progression: 51.5 to 52.5
+    assert named(case, "age at first recurrence or progression").label == "51–52 years"
+
+
+def test_a_case_without_the_event_kind_has_no_first_event():
+    case = build(events=[DX])
+    assert metrics.first_event(case, "recurrence") is None
+    assert metrics.first_event(case, "diagnosis").id == "dx"
+    assert metrics.time_to_first_recurrence(case) is None
+    assert named(build(events=[DX], age=50), "age at first recurrence or progression").label is None
+
+
+def test_the_diagnosis_is_the_first_dated_stage_when_no_event_gives_it():
+    case = build(stages=[None, "2019-03-10"], last_contact="2020-03-10", status="dead")
+    assert metrics.diagnosis_date(case) == parse_date("2019-03-10")
+    assert metrics.diagnosis_when(case).earliest_date == date(2019, 3, 10)
+    assert metrics.overall_survival(case).low == pytest.approx(months(date(2019, 3, 10), date(2020, 3, 10)))
+
+
+def test_a_diagnosis_event_comes_before_the_stages_and_neither_gives_none():
+    assert metrics.diagnosis_date(build(events=[DX], stages=["2019-01"])) == parse_date("2019-03-01")
+    assert metrics.diagnosis_date(build(stages=[None])) is None
+    assert metrics.diagnosis_when(build()) is None
+
+
+# ---------------------------------------------------------------- the authors' figures
+
+@pytest.mark.parametrize("value, unit, qualifier, months_, label", [
+    (10, "weeks", "=", 70 / DAYS_PER_MONTH, "10 weeks, as reported"),
+    (1, "years", "=", 12, "1 year, as reported"),
+    (2, "years", "about", 24, "about 2 years, as reported"),
+    (3, "days", ">", 3 / DAYS_PER_MONTH, "> 3 days, as reported"),
+])
+def test_a_reported_duration_in_months_and_in_the_authors_words(value, unit, qualifier, months_, label):
+    d = reported(value, unit, qualifier)
+    assert metrics.reported_as_duration(d).low == pytest.approx(months_)
+    assert metrics.reported_label(d) == label
+
+
+@pytest.mark.parametrize("qualifier", [">", "≥"])
+def test_more_than_n_reported_is_censored_with_no_upper_bound(qualifier):
+    d = metrics.reported_as_duration(reported(72, qualifier=qualifier))
+    assert d.at_least and math.isinf(d.high) and d.low == 72
+    assert d.label() == "> 72 months, as reported"
+    assert metrics.reported_label(reported(72, qualifier=qualifier)) == f"{qualifier} 72 months, as reported"
