@@ -1,16 +1,18 @@
 """Derived figures: durations at the dates' precision, doses by the linear-quadratic model.
 
-Expected durations are counted in days by hand from the fixture case files (a month is
-365.25/12 days, data/README.md); a month-precision date spans its whole month.
+Expected durations are counted in days by hand from the fixture case files or the cases the
+tests build (a month is 365.25/12 days, data/README.md); a month-precision date spans its whole month.
 """
 
+import math
 from datetime import date
 
 import pytest
 
 from caseseries.views import metrics
 from caseseries.model.timeline import timeline
-from caseseries.model.case import Locator, RadiotherapyTarget
+from caseseries.model.case import Case, Locator, RadiotherapyTarget, ReportedDuration
+from caseseries.model.dates import parse_date
 from conftest import DAYS_PER_MONTH
 
 LOC = Locator(section="test")
@@ -102,3 +104,214 @@ def test_relative_cases_have_no_calendar_metric(cases):
     case = cases["fx-relative-axis"]
     assert metrics.overall_survival(case) is None
     assert metrics.age_at(case, case.outcome.last_contact) is None
+
+
+# ---------------------------------------------------------------- invented cases built in the test
+
+def build(events=(), regimens=(), stages=(), age=None, status="alive", last_contact="2024-06-30", durations=()):
+    """A case from compact parts: events (kind, id, date), regimens as dicts, stage dates, reported durations."""
+    loc = {"section": "Results"}
+    return Case.model_validate({
+        "case_id": "m", "title": "M", "source": {"citation": "Invented", "synthetic": True, "patient": "one"},
+        "patient": {} if age is None else {"age_at_diagnosis": {"value": age, "locator": loc}},
+        "diagnosis": {"stages": [{"system": "FIGO 2018", "value": "IIIB", "locator": loc,
+                                  **({"date": d} if d else {})} for d in stages]},
+        "events": [{"kind": k, "id": i, "label": i, "date": d, "locator": loc} for k, i, d in events],
+        "regimens": [{"setting": "first line", "modality": "immunotherapy",
+                      "agents": [{"drug": "pembrolizumab", "locator": loc}], "locator": loc, **r} for r in regimens],
+        "outcome": {"status": status, "last_contact": last_contact, "locator": loc,
+                    "durations": [{"locator": loc, **d} for d in durations]},
+    })
+
+
+def reported(value, unit="months", qualifier="="):
+    return ReportedDuration(name="time on it", value=value, unit=unit, qualifier=qualifier, locator=LOC)
+
+
+def named(case, name):
+    return next(m for m in metrics.case_metrics(case) if m.name == name)
+
+
+DX = ("diagnosis", "dx", "2019-03-01")
+
+
+# ---------------------------------------------------------------- doses
+
+def test_no_total_dose_from_a_dose_per_fraction_or_a_number_of_fractions_alone():
+    assert metrics.total_dose(target(dose_per_fraction_gy=2)) is None
+    assert metrics.total_dose(target(fractions=25)) is None
+
+
+def test_eqd2_uses_the_alpha_beta_it_is_given_and_is_absent_without_fractions():
+    # α/β 3: d = 2.45, BED = 61.25 (1 + 2.45/3) = 111.27, EQD2 = BED / (1 + 2/3) = 66.76
+    assert metrics.eqd2(target(total_dose_gy=61.25, fractions=25), alpha_beta=3) == pytest.approx(66.76, abs=0.01)
+    assert metrics.eqd2(target(total_dose_gy=60.2)) is None
+
+
+# ---------------------------------------------------------------- key dates
+
+def test_the_first_relapse_is_the_earliest_in_time_not_in_the_file():
+    case = build(events=[DX, ("recurrence", "rec", "2021-05-10"), ("progression", "prog", "2020-09-15")], age=50)
+    assert metrics.first_event(case, *metrics.RELAPSE).id == "prog"
+    assert metrics.first_event_when(case, *metrics.RELAPSE).earliest_date == date(2020, 9, 15)
+    d = metrics.time_to_first_recurrence(case)
+    assert d.exact and d.low == pytest.approx(months(date(2019, 3, 1), date(2020, 9, 15)))
+    m = named(case, "time from diagnosis to first recurrence or progression")
+    assert m.label == d.label() and m.basis == "diagnosis to the first recurrence or progression event"
+    # 50 at diagnosis, 18.5 months before the progression: 51.5 to 52.5
+    assert named(case, "age at first recurrence or progression").label == "51–52 years"
+
+
+def test_a_case_without_the_event_kind_has_no_first_event():
+    case = build(events=[DX])
+    assert metrics.first_event(case, "recurrence") is None
+    assert metrics.first_event(case, "diagnosis").id == "dx"
+    assert metrics.time_to_first_recurrence(case) is None
+    assert named(build(events=[DX], age=50), "age at first recurrence or progression").label is None
+
+
+def test_the_diagnosis_is_the_first_dated_stage_when_no_event_gives_it():
+    case = build(stages=[None, "2019-03-10"], last_contact="2020-03-10", status="dead")
+    assert metrics.diagnosis_date(case) == parse_date("2019-03-10")
+    assert metrics.diagnosis_when(case).earliest_date == date(2019, 3, 10)
+    assert metrics.overall_survival(case).low == pytest.approx(months(date(2019, 3, 10), date(2020, 3, 10)))
+
+
+def test_a_diagnosis_event_comes_before_the_stages_and_neither_gives_none():
+    assert metrics.diagnosis_date(build(events=[DX], stages=["2019-01"])) == parse_date("2019-03-01")
+    assert metrics.diagnosis_date(build(stages=[None])) is None
+    assert metrics.diagnosis_when(build()) is None
+
+
+# ---------------------------------------------------------------- the authors' figures
+
+@pytest.mark.parametrize("value, unit, qualifier, months_, label", [
+    (10, "weeks", "=", 70 / DAYS_PER_MONTH, "10 weeks, as reported"),
+    (1, "years", "=", 12, "1 year, as reported"),
+    (2, "years", "about", 24, "about 2 years, as reported"),
+    (3, "days", ">", 3 / DAYS_PER_MONTH, "> 3 days, as reported"),
+])
+def test_a_reported_duration_in_months_and_in_the_authors_words(value, unit, qualifier, months_, label):
+    d = reported(value, unit, qualifier)
+    assert metrics.reported_as_duration(d).low == pytest.approx(months_)
+    assert metrics.reported_label(d) == label
+
+
+@pytest.mark.parametrize("qualifier", [">", "≥"])
+def test_more_than_n_reported_is_censored_with_no_upper_bound(qualifier):
+    d = metrics.reported_as_duration(reported(72, qualifier=qualifier))
+    assert d.at_least and math.isinf(d.high) and d.low == 72
+    assert d.label() == "> 72 months, as reported"
+    assert metrics.reported_label(reported(72, qualifier=qualifier)) == f"{qualifier} 72 months, as reported"
+
+
+def test_a_reported_duration_is_found_only_for_the_item_it_is_of():
+    case = build(events=[DX], regimens=[{"id": "io", "start": "2019-05-06"}, {"id": "chemo", "start": "2019-04-01",
+                                                                             "end": "2019-04-20"}],
+                 durations=[{"name": "follow-up", "value": 5, "unit": "years", "origin": "dx"},
+                            {"name": "time on io", "value": 2, "unit": "years", "of": "io"}])
+    assert metrics.reported_of(case, "io").name == "time on io"
+    assert metrics.reported_of(case, "chemo") is None and metrics.reported_of(case, None) is None
+
+
+# ---------------------------------------------------------------- time on immunotherapy and on each regimen
+
+def test_time_on_immunotherapy_runs_from_the_earliest_start_to_the_latest_end_whatever_the_file_order():
+    case = build(regimens=[{"id": "io-late", "start": "2021-01-10", "end": "2021-06-10"},
+                           {"id": "io-early", "start": "2020-01-10", "end": "2020-06-10"}])
+    d = metrics.time_on_immunotherapy(case)
+    assert d.exact and d.low == pytest.approx(months(date(2020, 1, 10), date(2021, 6, 10)))
+    m = named(case, "time on immunotherapy")
+    assert m.label == d.label() and m.text is None
+    assert m.basis == "first immunotherapy start to end, censored when ongoing; not computable when one has no end"
+
+
+def test_time_on_immunotherapy_is_censored_at_the_latest_ongoing_date():
+    case = build(regimens=[{"id": "io-a", "start": "2020-01-10", "ongoing_as_of": "2022-03-01"},
+                           {"id": "io-b", "start": "2021-01-10", "ongoing_as_of": "2021-06-01"}])
+    d = metrics.time_on_immunotherapy(case)
+    assert d.at_least and d.low == pytest.approx(months(date(2020, 1, 10), date(2022, 3, 1)))
+
+
+def test_one_course_the_authors_give_the_length_of_shows_their_figure():
+    case = build(events=[DX], regimens=[{"id": "io", "start": "2019-05-06"}],
+                 durations=[{"name": "follow-up", "value": 5, "unit": "years", "origin": "dx"},
+                            {"name": "time on io", "value": 2, "unit": "years", "of": "io"}])
+    d = metrics.time_on_immunotherapy(case)
+    assert d.reported and d.low == 24
+    m = named(case, "time on immunotherapy")
+    assert m.label == "2 years, as reported"
+    assert m.basis == "first immunotherapy start to end, as reported by the authors (Results)"
+    r = metrics.regimen_metric(case, case.regimens[0])
+    assert r.label == "2 years, as reported" and r.duration.low == 24
+    assert r.basis == "regimen io: start to end as reported by the authors (Results)"
+
+
+def test_an_end_from_a_duration_counted_from_the_diagnosis_is_a_date_not_the_length_of_the_course():
+    # 12 months from the diagnosis (2019-03-01) ends the course on 2020-03-01: 2019-05-06 to then, from the dates
+    case = build(events=[DX], regimens=[{"id": "io", "start": "2019-05-06"}],
+                 durations=[{"name": "time to the end of io", "value": 12, "of": "io", "origin": "dx"}])
+    d = metrics.regimen_duration(case, case.regimens[0])
+    assert not d.reported and d.low == pytest.approx(months(date(2019, 5, 6), date(2020, 3, 1)))
+    r = metrics.regimen_metric(case, case.regimens[0])
+    assert r.text is None and r.label == d.label() and "as reported" not in r.label
+    assert r.basis == "regimen io: start to end (end from a duration the authors report)"
+
+
+def test_a_regimen_metric_says_when_it_is_censored():
+    case = build(regimens=[{"id": "io", "name": "pembrolizumab", "start": "2020-01-10", "ongoing_as_of": "2021-01-10"},
+                           {"id": "chemo", "modality": "chemotherapy", "start": "2019-10-01", "end": "2019-12-01"}])
+    io, chemo = (metrics.regimen_metric(case, r) for r in case.regimens)
+    assert io.name == "time on pembrolizumab" and io.basis == "regimen io: start to end, censored (ongoing)"
+    assert io.label == "> 12 months"  # 366 days
+    assert chemo.name == "time on chemo" and chemo.basis == "regimen chemo: start to end"
+
+
+def test_a_regimen_equal_to_one_of_the_case_gives_the_same_duration():
+    case = build(regimens=[{"id": "a", "start": "2020-01-10", "end": "2020-02-10"},
+                           {"id": "b", "start": "2020-03-10", "end": "2020-06-10"}])
+    again = build(regimens=[{"id": "a", "start": "2020-01-10", "end": "2020-02-10"},
+                            {"id": "b", "start": "2020-03-10", "end": "2020-06-10"}])
+    assert again.regimens[1] is not case.regimens[1]
+    assert metrics.regimen_duration(case, again.regimens[1]) == metrics.regimen_duration(case, case.regimens[1])
+
+
+# ---------------------------------------------------------------- overall survival and ages
+
+def test_overall_survival_metric_says_whether_it_is_censored():
+    dead = build(events=[DX], status="dead", last_contact="2020-03-01")
+    alive = build(events=[DX], last_contact="2020-03-01")
+    assert named(dead, "overall survival from diagnosis").basis == "diagnosis to last contact"
+    assert named(dead, "overall survival from diagnosis").label == "12 months"
+    assert named(alive, "overall survival from diagnosis").basis == \
+        "diagnosis to last contact, censored (alive at last contact)"
+    assert named(alive, "overall survival from diagnosis").label == "> 12 months"
+
+
+def test_overall_survival_reported_from_the_diagnosis_is_the_authors_figure():
+    case = build(events=[DX], durations=[{"name": "follow-up", "value": 5, "unit": "years", "origin": "dx"}])
+    m = named(case, "overall survival from diagnosis")
+    assert m.label == "5 years, as reported" and m.duration.low == 60 and m.duration.reported
+    assert m.basis == "reported by the authors (Results): diagnosis to last contact"
+
+
+def test_the_age_at_a_day_precision_diagnosis_is_the_stated_age():
+    case = build(events=[DX], age=47)
+    assert metrics.age_at(case, "2019-03-01") == (47, 48)
+    assert metrics.age_label(metrics.age_at(case, "2019-03-01")) == "47 years"
+
+
+def test_no_age_without_a_diagnosis_date():
+    assert metrics.age_at(build(age=47), "2020-01-01") is None
+    assert named(build(age=47), "age at last contact").label is None
+
+
+def test_every_age_metric_says_how_it_is_counted():
+    case = build(events=[DX], regimens=[{"id": "io", "start": "2020-03-01", "end": "2020-06-01"}], age=47,
+                 last_contact="2021-03-01")
+    ages = [m for m in metrics.case_metrics(case) if m.name.startswith("age at")]
+    assert [m.name for m in ages] == ["age at first recurrence or progression", "age at first immunotherapy",
+                                      "age at last contact"]
+    assert {m.basis for m in ages} == {"age at diagnosis plus the interval"}
+    # 366 and 731 days after a diagnosis at 47: a day more than one and two years
+    assert [m.label for m in ages] == [None, "48–49 years", "49–50 years"]
