@@ -139,7 +139,9 @@ def test_a_batch_renders_what_one_case_at_a_time_renders(batch, tmp_path):
 @pytest.mark.parametrize("fault, said", [
     ('raise RuntimeError("broken on purpose")', "cell 4 ({line!r}) failed: RuntimeError: broken on purpose"),
     ("os._exit(3)", "the notebook did not run: DeadKernelError: Kernel died"),
-], ids=["cell-fails", "kernel-dies"])
+    ('os.write(2, b"Traceback (most recent call last):\\nMemoryError: out of memory\\n"); os._exit(3)',
+     "the notebook did not run: DeadKernelError: Kernel died; the kernel's last words: MemoryError: out of memory"),
+], ids=["cell-fails", "kernel-dies", "kernel-says-why"])
 def test_a_failure_mid_batch_says_one_line_and_stops_the_warm_kernels(tmp_path, fault, said):
     broken = IDS[1]
     line = f"if case_id == {broken!r}:"

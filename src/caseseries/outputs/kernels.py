@@ -12,6 +12,10 @@ client on to nbclient's thread made libzmq abort now and then, "signaler.cpp:238
 starts on a kernel whose start-up and heavy imports are done; nbclient connects its own client. Each kernel
 runs one notebook and is then shut down: nothing passes from one report to the next.
 
+A kernel process's own output (ipykernel's warnings and the tracebacks of its shutdown, not a
+cell's output, which reaches the notebook) goes to a log beside its connection file: a render
+prints one line per report, and a failed one names the last line its kernel wrote.
+
 A kernel is stopped by a shutdown request alone. jupyter_client's own ``shutdown_kernel``
 interrupts the kernel first (SIGINT), and ipykernel logs "KeyboardInterrupt caught in kernel"
 when that signal lands while it is still handling the last message.
@@ -165,6 +169,18 @@ class Kernels:
             except psutil.Error:
                 continue
 
+    def log(self, kernel: Kernel) -> Path:
+        """The file the kernel process writes its own output to (not a cell's: that reaches the notebook)."""
+        return self.folder / f"kernel-{kernel.index}.log"
+
+    def last_words(self, kernel: Kernel) -> str:
+        """The last line the kernel process wrote (why a kernel that died or did not start ended), or ""."""
+        try:
+            lines = self.log(kernel).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        return next((line.strip() for line in reversed(lines) if line.strip()), "")
+
     def _start_up_to(self, n: int) -> None:
         while len(self.kernels) < min(n, len(self.warm_ups)):
             index = len(self.kernels)
@@ -175,7 +191,9 @@ class Kernels:
             self.kernels.append(kernel)
             try:
                 extra = {"env": {**os.environ, **self.envs[index]}} if self.envs[index] else {}
-                self.loop.run_until_complete(manager.start_kernel(extra_arguments=HISTORY, cwd=str(self.cwd), **extra))
+                with self.log(kernel).open("wb") as log:  # the child keeps its own copy of the descriptor
+                    self.loop.run_until_complete(manager.start_kernel(
+                        extra_arguments=HISTORY, cwd=str(self.cwd), stdout=log, stderr=log, **extra))
             except Exception as exc:  # noqa: BLE001 - raised in the job that uses this kernel
                 kernel.error = exc
             kernel.preparing = threading.Thread(target=self._prepare, args=(kernel,), daemon=True,

@@ -229,8 +229,10 @@ def execute(job: Job, papermill, pool=None) -> nbformat.NotebookNode:
         ) from None
     except Exception as exc:  # noqa: BLE001 - the kernel died, did not start, timed out: one line, not a traceback
         message = " ".join(str(exc).split()) or "no message"
+        last = pool.last_words(kernel)
+        said = f"; the kernel's last words: {last[:200]}" if last else ""
         raise RenderError(f"render {job.name}: the notebook did not run: {type(exc).__name__}: "
-                          f"{message[:300]}") from None
+                          f"{message[:300]}{said}") from None
     nb = nbformat.read(out, as_version=4)
     out.unlink()
     return normalise(nb, job.template)
