@@ -1,6 +1,6 @@
 import pytest
 
-from caseseries.model.dates import CalendarDate, DateError, RelativeDate, UnknownDate, between, parse_date
+from caseseries.model.dates import CalendarDate, DateError, Duration, RelativeDate, UnknownDate, between, parse_date
 from caseseries.model.case import Case
 from caseseries.model.timeline import When, timeline
 
@@ -99,3 +99,14 @@ def test_different_axes_give_no_duration():
 def test_less_than_a_month():
     d = between(point("2019-04-08"), point("2019-04"))
     assert d.label() == "< 1 month"
+
+
+@pytest.mark.parametrize("duration, label", [
+    (Duration(1.0, 1.0), "1 month"),
+    (Duration(1.0, 1.0, at_least=True), "> 1 month"),
+    (Duration(2.5, 2.5), "2.5 months"),
+    (Duration(0.5, 1.6), "1 month (0–2)"),
+    (Duration(12.0, 12.0, reported=True), "12 months, as reported"),
+])
+def test_one_month_is_singular_in_every_form(duration, label):
+    assert duration.label() == label

@@ -230,12 +230,17 @@ class Duration:
         if not self.at_least and self.high < 1:
             return f"< 1 {unit.rstrip('s')}"
         if self.at_least:
-            return f"> {_num(self.low)} {unit}"
+            return f"> {_count(self.low, unit)}"
         if self.exact or round(self.low) == round(self.high):
-            return f"{_num(self.mid)} {unit}"
+            return _count(self.mid, unit)
         # A spread of a month or more: whole months, with the range the dates allow.
-        mid = round(self.mid)
-        return f"{mid} {unit.rstrip('s') if mid == 1 else unit} ({round(self.low)}–{round(self.high)})"
+        return f"{_count(round(self.mid), unit)} ({round(self.low)}–{round(self.high)})"
+
+
+def _count(n: float, unit: str) -> str:
+    """'1 month', '2.5 months': the number and its unit, singular for exactly one."""
+    number = _num(n)
+    return f"{number} {unit.rstrip('s') if number == '1' else unit}"
 
 
 def _num(x: float, digits: int = 1) -> str:
