@@ -12,6 +12,13 @@ import sys
 
 from caseseries.model import interrupts
 
+# jsonschema (imported by nbformat and papermill) imports rfc3987_syntax when it is installed (jupyter-events,
+# for JupyterLab, brings it), and that module compiles about 35 Lark grammars at import: 0.9 s in every render
+# process. Nothing this process validates uses the two "iri" formats it checks, so it is marked absent here and
+# jsonschema leaves those formats unchecked (python-jsonschema/jsonschema#1428). Kernels and JupyterLab run in
+# processes of their own and keep it.
+sys.modules.setdefault("rfc3987_syntax", None)
+
 
 def main() -> int:
     interrupts.install()
