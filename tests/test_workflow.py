@@ -130,3 +130,33 @@ def test_cluster_path_makes_what_make_makes(tmp_path, by_make):
     assert "Submitted group job" in log, "the renders were not grouped into one submission"
     assert "with external jobid" in log
     same(outputs(root), by_make)
+    asked = submissions(root)
+    renders = [options for script, options in asked if script.count("caseseries render ") == N]
+    assert len(renders) == 1, asked  # the N renders in one submission,
+    assert renders[0] == {"mem": "700", "time": str(10 * N), "cpus-per-task": "1"}  # one after the other
+    series = [options for script, options in asked if "caseseries series" in script]
+    assert series == [{"mem": str(1000 + 2 * N), "time": "10", "cpus-per-task": "1"}]  # grows with the cases
+
+
+def submissions(root: Path) -> list[tuple[str, dict[str, str]]]:
+    """What each job the cluster path submitted ran (its log) and asked for (sbatch-style options)."""
+    out = []
+    for log in sorted((root / ".snakemake" / "cluster-local").glob("job-*")):
+        first, _, rest = log.read_text(encoding="utf-8").partition("\n")
+        assert first.startswith("# asked for: "), first
+        options = dict(o.removeprefix("--").split("=", 1) for o in first.removeprefix("# asked for: ").split())
+        out.append((rest, options))
+    return out
+
+
+def test_the_slurm_profile_groups_and_limits_as_the_cluster_path_does():
+    """What the cluster path checks holds for Slurm: the same groups and group limits, and no fixed
+    memory for the series that would override the Snakefile's, which grows with the cases."""
+    import yaml
+
+    slurm, local = (yaml.safe_load((ROOT / "workflow" / "profiles" / name / "config.yaml").read_text())
+                    for name in ("slurm", "cluster-local"))
+    for key in ("groups", "resources"):
+        assert slurm[key] == local[key], key
+    assert "series" not in slurm.get("set-resources", {})
+    assert not any(r.startswith("mem_mb") for r in slurm["resources"])  # it would cap the series' memory too
