@@ -4,6 +4,7 @@ Behaviour is checked on the fixture cases (tests/fixtures/project), with the val
 out by hand from their files; on data/cases only what holds for any set of cases.
 """
 
+import html as html_lib
 import json
 import os
 import re
@@ -280,6 +281,57 @@ def test_series_table_on_the_command_line(cases):
     assert drugs.returncode == 0 and "osimertinib,EGFR tyrosine kinase inhibitor" in drugs.stdout
     bad = run_cli("series", "--align-on", "firstdose", root=FIXTURE)
     assert bad.returncode == 1 and "align_on: expected one of" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def shown_headers_and_rows(page: str) -> tuple[list[str], int]:
+    """The column headers a series table shows, and its number of body rows."""
+    headers = [html_lib.unescape(h) for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', page)]
+    return headers, len(re.findall(r"<tr>", page.split("<tbody>", 1)[1]))
+
+
+SECTIONS = {  # the notebook's table sections and the series table each one shows
+    "alignment_table": "alignment", "unplaced": "unplaced", "kinetics_values": "kinetics",
+    "marker_notes": "marker-notes", "drugs": "drugs"}
+
+
+@pytest.mark.parametrize("align_on", [series.IMMUNOTHERAPY, "diagnosis"])
+def test_series_tables_read_as_the_report_tables_do(cases, align_on):
+    from caseseries.outputs import report, series_report as sr
+
+    shown = 0
+    for section, name in SECTIONS.items():
+        args = (cases.all(),) if name == "drugs" else (cases.all(), align_on)
+        table = getattr(sr, section)(*args)
+        if not isinstance(table, report.ReportTable):  # a one-line note in place of an empty table
+            assert "No " in table.data or "Every " in table.data
+            continue
+        shown += 1
+        frame = series.series_table(cases.all(), name, align_on)
+        if name == "kinetics":
+            frame = frame[frame["times_uln"].notna()]
+        headers, rows = shown_headers_and_rows(table._repr_html_())
+        assert headers == [report.HEADERS[c] for c in table.columns]  # every column has its human header
+        assert all(h[0].isupper() or not h[0].isalpha() for h in headers), headers
+        assert rows == len(frame) and "<caption>" not in table._repr_html_()
+        assert "nan" not in re.sub(r"<[^>]+>", " ", table._repr_html_()).lower().split()
+    assert shown >= 3
+
+
+def test_a_long_series_table_shows_its_first_rows_and_says_how_to_get_all(cases, monkeypatch):
+    from caseseries.outputs import series_report as sr
+
+    full = series.alignment_table(cases.all(), "diagnosis")
+    monkeypatch.setattr(sr, "SHOWN_ROWS", 2)
+    page = sr.alignment_table(cases.all(), "diagnosis")._repr_html_()
+    headers, rows = shown_headers_and_rows(page)
+    assert rows == 2 < len(full) and headers[0] == "Patient"
+    caption = html_lib.unescape(re.search(r"<caption>(.*?)</caption>", page, re.S).group(1))
+    assert caption.startswith(f"The first 2 of {len(full)} rows.")
+    command = re.search(r"“caseseries (series --table [^”]+)”", caption).group(1).split()
+    assert command == ["series", "--table", "alignment", "--align-on", "diagnosis"]
+    printed = run_cli(*command, root=FIXTURE)
+    assert printed.returncode == 0, printed.stderr
+    assert len(printed.stdout.splitlines()) == 1 + len(full)  # the header line and every row
 
 
 # ---------------------------------------------------------------- a real render, with a new case

@@ -123,14 +123,22 @@ HEADERS = {
     "discrepancy": "Discrepancy", "topic": "Topic", "statement": "Statement", "note": "Which is followed, and why",
     "covered": "Covered", "evidence": "Evidence", "missing": "Missing",
     "notes": "Notes", "locator": WHERE, "regimen_locator": WHERE, "course_locator": WHERE,
+    # the series' tables and the teaching notebook's stages
+    "patient": "Patient", "time 0": "Time 0", "time axis": "Time axis", "months from time 0": "Months from time 0",
+    "why not drawn": "Why not drawn", "why not plotted": "Why not plotted", "as reported": "As reported",
+    "class": "Class", "group": "Group", "source": "Source", "patients": "Patients",
+    "stage": "Stage", "as of": "As of", "questions": "Questions", "new facts then": "New facts then",
 }
 """The header of every column of every report table, with its unit: one mapping for all of them."""
 
-KINDS = {**dict.fromkeys(("when", "date", "start", "end"), "cs-date"),
+KINDS = {**dict.fromkeys(("when", "date", "start", "end", "months from time 0", "as of"), "cs-date"),
          **dict.fromkeys(("label", "findings", "notes", "statement", "setting", "reason_stopped", "response",
-                          "attribution", "evidence", "missing"), "cs-prose"),
-         **dict.fromkeys(("locator", "regimen_locator", "course_locator"), "cs-where")}
-"""Columns the page gives room first (a CSS class each): dates kept whole, prose, and the locators."""
+                          "attribution", "evidence", "missing", "time 0", "time axis", "why not drawn",
+                          "why not plotted", "as reported", "source"), "cs-prose"),
+         **dict.fromkeys(("locator", "regimen_locator", "course_locator"), "cs-where"),
+         "patient": "cs-id"}
+"""Columns the page gives room first (a CSS class each): dates kept whole, prose, the locators, and ids that are
+never broken."""
 
 QUOTES = {"locator": "quote", "regimen_locator": "regimen_quote", "course_locator": "course_quote"}
 """Each locator column and the column holding the source's verbatim words at that place (not shown as a column)."""

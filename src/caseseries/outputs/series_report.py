@@ -17,7 +17,7 @@ from caseseries.views import series, series_plots
 from caseseries.model.drugs import Reference, load_reference
 from caseseries.model import checked
 from caseseries.model.case import Case
-from caseseries.outputs.report import FigureImage, figure_image, note
+from caseseries.outputs.report import QUOTES, FigureImage, Part, ReportTable, figure_image, note, report_table
 from caseseries.outputs.report import setup as _setup
 
 def setup() -> None:
@@ -69,8 +69,24 @@ def header(cases: list[Case], align_on: str = series.IMMUNOTHERAPY) -> HTML:
                                align_on=None if align_on == series.IMMUNOTHERAPY else align_on))
 
 
-def alignment_table(cases: list[Case], align_on: str, reference: Reference | None = None) -> pd.DataFrame:
-    return series.alignment_table(cases, align_on, reference)
+SHOWN_ROWS = 500  # rows of one series table on the page; `caseseries series --table NAME` prints every row
+
+
+def shown_table(frame: pd.DataFrame, table: str, align_on: str = series.IMMUNOTHERAPY) -> ReportTable:
+    """A series table as the report tables read (human headers, no index, text that wraps). Past SHOWN_ROWS rows,
+    its first SHOWN_ROWS under a caption saying how many there are and the command that prints them all."""
+    if len(frame) <= SHOWN_ROWS:
+        return report_table(frame)
+    option = "" if table == "drugs" or align_on == series.IMMUNOTHERAPY else f" --align-on {align_on}"
+    caption = (f"The first {SHOWN_ROWS} of {len(frame)} rows. All of them: “caseseries series --table {table}{option}” "
+               "(CSV, or a table with --format markdown), followed by this series' case ids unless it is every case "
+               "in data/cases.")
+    columns = tuple(c for c in frame.columns if c not in QUOTES.values())
+    return report_table(frame.head(SHOWN_ROWS), (Part(caption, columns),))
+
+
+def alignment_table(cases: list[Case], align_on: str, reference: Reference | None = None) -> ReportTable:
+    return shown_table(series.alignment_table(cases, align_on, reference), "alignment", align_on)
 
 
 # The comparison table: one row per patient under a short header, sortable by any column; the other fields of
@@ -229,9 +245,11 @@ def swimmer_description(frame: pd.DataFrame, lanes: list[str], align_on: str, pa
 
 
 def unplaced(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
-             reference: Reference | None = None) -> pd.DataFrame | HTML:
+             reference: Reference | None = None) -> ReportTable | HTML:
     frame = series.unplaced_items(cases, align_on, reference)
-    return note("Every therapy, event and response of these patients is drawn.") if frame.empty else frame
+    if frame.empty:
+        return note("Every therapy, event and response of these patients is drawn.")
+    return shown_table(frame, "unplaced", align_on)
 
 
 def kinetics(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
@@ -255,21 +273,21 @@ def kinetics_description(frame: pd.DataFrame, align_on: str) -> str:
 
 
 def kinetics_values(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
-                    reference: Reference | None = None) -> pd.DataFrame | HTML:
+                    reference: Reference | None = None) -> ReportTable | HTML:
     """The plotted values: what each point is, its date in words and months from time 0 ('≥ -4.1' when
     known on one side only), with its limit and where it stands in the source."""
     frame = series.kinetics_table(cases, align_on, reference)
     frame = frame[frame["times_uln"].notna()].drop(columns=["months", "months_low", "months_high", "open_before",
                                                              "open_after"]).reset_index(drop=True)
-    return note("No value is plotted.") if frame.empty else frame
+    return note("No value is plotted.") if frame.empty else shown_table(frame, "kinetics", align_on)
 
 
 def marker_notes(cases: list[Case], align_on: str = series.IMMUNOTHERAPY,
-                 reference: Reference | None = None) -> pd.DataFrame | HTML:
+                 reference: Reference | None = None) -> ReportTable | HTML:
     frame = series.marker_notes(cases, align_on, reference)
-    return note("Every marker fact is plotted.") if frame.empty else frame
+    return note("Every marker fact is plotted.") if frame.empty else shown_table(frame, "marker-notes", align_on)
 
 
-def drugs(cases: list[Case], reference: Reference | None = None) -> pd.DataFrame | HTML:
+def drugs(cases: list[Case], reference: Reference | None = None) -> ReportTable | HTML:
     frame = series.drug_table(cases, reference if reference is not None else load_reference())
-    return note("No drug is named by these cases.") if frame.empty else frame
+    return note("No drug is named by these cases.") if frame.empty else shown_table(frame, "drugs")
