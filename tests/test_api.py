@@ -101,6 +101,18 @@ def test_plot_static_by_default_interactive_on_request(cases):
     assert any("“progression-free for more than 12 months”" in t for tr in timeline_fig.data for t in (tr.text or ()))
 
 
+def test_hover_texts_hold_case_text_as_text():
+    """Plotly reads a little HTML in a hover label: only its own <b> and <br> stand as markup, never case text."""
+    import html
+
+    from caseseries.outputs.interactive import hover_text
+
+    payload = "<x onerror=alert(1)>\"'</script><b>"
+    text = hover_text(payload, f"between {payload}", payload, payload, payload)
+    assert set(re.findall(r"<[^>]*>", text)) == {"<b>", "</b>", "<br>"}
+    assert html.unescape(re.sub(r"<br>|</?b>", " ", text)).count(payload) == 5
+
+
 def test_cli_table_is_the_api_table(cases):
     """One way to get a table: `caseseries table` prints the rows and columns the API frame is built on."""
     import caseseries as cs

@@ -14,10 +14,10 @@ are asked for with ``interactive=True`` (``cs.plot.timeline(case, interactive=Tr
 
 from __future__ import annotations
 
-import html
 import math
 
 import pandas as pd
+from markupsafe import Markup
 
 from caseseries.views import api
 from caseseries.model.case import Case
@@ -39,7 +39,8 @@ def _plotly():
     return go
 
 
-def _wrap(text: str) -> str:
+def _wrap(text: str) -> Markup:
+    """Text in lines of at most _WRAP characters, escaped, joined by plotly's <br>."""
     words, lines, line = text.split(), [], ""
     for w in words:
         if line and len(line) + len(w) + 1 > _WRAP:
@@ -47,21 +48,22 @@ def _wrap(text: str) -> str:
             line = w
         else:
             line = f"{line} {w}".strip()
-    return "<br>".join(html.escape(x) for x in lines + [line] if x)
+    return Markup("<br>").join(x for x in lines + [line] if x)
 
 
 def hover_text(fact: str, when: str | None, precision, quote, locator: str | None) -> str:
-    """What hovering a mark shows: the fact, its date and precision, the source's quote (else where it stands)."""
-    parts = [f"<b>{_wrap(str(fact))}</b>"]
+    """What hovering a mark shows: the fact, its date and precision, the source's quote (else where it stands).
+    Plotly's hover labels read a little HTML (<b>, <br>): every text in them is escaped (markupsafe)."""
+    parts = [Markup("<b>{}</b>").format(_wrap(str(fact)))]
     if when:
-        parts.append(f"{_wrap(str(when))}")
+        parts.append(_wrap(str(when)))
     if isinstance(precision, str):
-        parts.append(f"date precision: {html.escape(precision)}")
+        parts.append(Markup("date precision: {}").format(precision))
     if isinstance(quote, str) and quote:
-        parts.append(f"source: “{_wrap(quote)}” ({html.escape(str(locator))})")
+        parts.append(Markup("source: “{}” ({})").format(_wrap(quote), str(locator)))
     elif locator:
-        parts.append(f"source: {html.escape(str(locator))} (no quote in the case file)")
-    return "<br>".join(parts)
+        parts.append(Markup("source: {} (no quote in the case file)").format(str(locator)))
+    return str(Markup("<br>").join(parts))
 
 
 def _x(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, str]:
@@ -137,7 +139,7 @@ def markers(case, analyte: str | None = None, title: str | None = None):
         if rows["upper_limit"].notna().any():
             fig.add_trace(go.Scatter(x=x, y=rows["upper_limit"], mode="lines", name=f"{name} upper limit",
                                      line={"color": colour, "dash": "dot", "shape": "hv"},
-                                     hovertemplate=f"{html.escape(name)} upper limit: %{{y:g}}<extra></extra>"))
+                                     hovertemplate=str(Markup("{} upper limit: %{{y:g}}<extra></extra>").format(name))))
     shown = analyte or ", ".join(dict.fromkeys(frame["analyte"]))
     fig.update_layout(title=title or f"{c.case_id}: {shown or 'no marker values'}", xaxis_title=xtitle,
                       yaxis_title="value", height=380, template="plotly_white", hoverlabel={"align": "left"},

@@ -13,11 +13,12 @@ the disclosure rule to the title slide's speaker notes.
 
 from __future__ import annotations
 
-import html
 import re
 
+import jinja2
 import nbformat
 from bs4 import BeautifulSoup
+from markupsafe import Markup
 
 from caseseries.outputs.slide_html import LAYOUT, Layout, Table, block_height, html_blocks, list_html, list_items
 
@@ -72,11 +73,10 @@ def title_slides(cells, title: str, layout: Layout = LAYOUT) -> list:
                 header.append(text)
     soup = BeautifulSoup("".join(header), "html.parser")
     h1 = soup.find("h1")
-    heading = h1.decode_contents() if h1 is not None else html.escape(title)
+    heading = Markup(h1.decode_contents()) if h1 is not None else title  # the report's own h1, escaped there
     if h1 is not None:
         h1.extract()
-    lead = f'<p class="cs-subtitle">{html.escape(_as_of(note))}</p>' if note else ""
-    out = [_html_cell("cs-title", f'<div class="cs-title"><h1>{heading}</h1>{lead}</div>', "slide")]
+    out = [_html_cell("cs-title", _TITLE.render(heading=heading, lead=_as_of(note) if note else None), "slide")]
     if note:
         out.append(_html_cell("cs-title-notes", note, "notes"))
     if soup.get_text().strip() or soup.find("img"):
@@ -84,6 +84,10 @@ def title_slides(cells, title: str, layout: Layout = LAYOUT) -> list:
         body = _html_cell("cs-summary-body", str(soup), "-")
         out += Section("slide", [summary, body], "", layout).cells
     return out
+
+
+_TITLE = jinja2.Environment(autoescape=True).from_string(
+    '<div class="cs-title"><h1>{{ heading }}</h1>{% if lead %}<p class="cs-subtitle">{{ lead }}</p>{% endif %}</div>')
 
 
 def _as_of(note: str) -> str:

@@ -9,7 +9,6 @@ tests/test_layout.py checks in Chromium that what is cut by them fits.
 from __future__ import annotations
 
 import copy
-import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -171,11 +170,15 @@ def list_html(node: Tag, first: int, items: list[Tag]) -> str:
     attrs = {k: v for k, v in node.attrs.items() if k != "start"}
     if node.name == "ol":
         attrs["start"] = str(int(node.get("start", 1)) + first)
-    return f"<{node.name}{attributes(attrs)}>{''.join(str(li) for li in items)}</{node.name}>"
+    return str(new_tag(node.name, attrs, [copy.copy(li) for li in items]))
 
 
-def attributes(attrs: dict) -> str:
-    return "".join(f' {k}="{html.escape(" ".join(v) if isinstance(v, list) else str(v))}"' for k, v in attrs.items())
+def new_tag(name: str, attrs: dict, children: list) -> Tag:
+    """An element built as a tree (BeautifulSoup writes and escapes it), holding copies or new nodes."""
+    tag = BeautifulSoup("", "html.parser").new_tag(name, attrs=attrs)
+    for child in children:
+        tag.append(child)
+    return tag
 
 
 def _span(cell: Tag, name: str) -> int:
@@ -286,11 +289,11 @@ class Table:
     def html(self, cols: list[int], widths: list[int], rows: list[int], styles: str = "") -> str:
         """The table cut to rows (of the body) and cols, at fixed column widths, with the output's style sheets."""
         attrs = {k: v for k, v in self.tag.attrs.items() if k not in ("style", "width")}
-        colgroup = "".join(f'<col style="width: {w}px">' for w in widths)
-        head = _rows_html(self.head, self.head_rows, range(len(self.head)), cols)
-        body = _rows_html(self.body, self.body_rows, rows, cols)
-        return (f'<div class="cs-table">{styles}<table{attributes(attrs)} style="width: {sum(widths)}px">'
-                f"<colgroup>{colgroup}</colgroup><thead>{head}</thead><tbody>{body}</tbody></table></div>")
+        table = new_tag("table", {**attrs, "style": f"width: {sum(widths)}px"}, [
+            new_tag("colgroup", {}, [new_tag("col", {"style": f"width: {w}px"}, []) for w in widths]),
+            new_tag("thead", {}, _rows(self.head, self.head_rows, range(len(self.head)), cols)),
+            new_tag("tbody", {}, _rows(self.body, self.body_rows, rows, cols))])
+        return str(new_tag("div", {"class": "cs-table"}, [*BeautifulSoup(styles, "html.parser").contents, table]))
 
 
 def _widened(want: list[float], natural: list[float], room: float) -> list[int]:
@@ -303,7 +306,7 @@ def _widened(want: list[float], natural: list[float], room: float) -> list[int]:
     return [int(w) for w in want]
 
 
-def _rows_html(grid, trs: list[Tag], rows, cols: list[int]) -> str:
+def _rows(grid, trs: list[Tag], rows, cols: list[int]) -> list[Tag]:
     """The rows of a grid cut to cols; a spanning cell spans what is left of it."""
     rows, done, out = list(rows), set(), []
     for r in rows:
@@ -320,9 +323,9 @@ def _rows_html(grid, trs: list[Tag], rows, cols: list[int]) -> str:
                     piece[attr] = str(n)
                 else:
                     piece.attrs.pop(attr, None)
-            cells.append(str(piece))
-        out.append(f"<tr{attributes(trs[r].attrs)}>{''.join(cells)}</tr>")
-    return "".join(out)
+            cells.append(piece)
+        out.append(new_tag("tr", dict(trs[r].attrs), cells))
+    return out
 
 
 def html_blocks(text: str) -> tuple[list, str]:
