@@ -111,6 +111,21 @@ def test_snakemake_makes_what_make_makes(tmp_path, by_make):
     again = run([SNAKEMAKE, "--cores", "2", "-n"], root)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr, again.stderr[-2000:]
 
+    # The package files stand in every job as one stamp: made again, it re-runs nothing; a package file changed
+    # since the reports were made re-runs every job that reads the package, as it does for make.
+    (root / ".snakemake" / "src.stamp").unlink()
+    again = run([SNAKEMAKE, "--cores", "2", "-n"], root)
+    assert "Nothing to be done" in again.stdout + again.stderr, again.stderr[-2000:]
+    source = root / "src" / "caseseries" / "outputs" / "report.py"
+    was, when = source.read_bytes(), source.stat().st_mtime_ns
+    source.write_bytes(was + b"\n# changed\n")  # now: after every report
+    stale = run([SNAKEMAKE, "--cores", "2", "-n"], root)
+    assert planned(stale.stdout + stale.stderr) == {"render": N, "decks": N, "series": 1, "teaching": 1, "index": 1, "reports": 1}
+    by_make_n = run(MAKE + ["-n", "reports"], root).stdout
+    assert by_make_n.count("caseseries render") == N and by_make_n.count("caseseries slides") == N
+    source.write_bytes(was)
+    os.utime(source, ns=(when, when))
+
     # A render that fails leaves the kept notebook and its HTML as they were (and the next run repairs).
     case = sorted((root / "data" / "cases").glob("*.yaml"))[0]
     notebook = root / "reports" / "cases" / f"{case.stem}.ipynb"
@@ -136,6 +151,13 @@ def test_cluster_path_makes_what_make_makes(tmp_path, by_make):
     assert renders[0] == {"mem": "700", "time": str(10 * N), "cpus-per-task": "1"}  # one after the other
     series = [options for script, options in asked if "caseseries series" in script]
     assert series == [{"mem": str(1000 + 2 * N), "time": "10", "cpus-per-task": "1"}]  # grows with the cases
+
+
+def planned(dry_run: str) -> dict[str, int]:
+    """The jobs a dry run of Snakemake plans, by rule (its 'Job stats' table)."""
+    table = dry_run.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    rows = (line.split() for line in table.splitlines()[3:])
+    return {row[0]: int(row[1]) for row in rows if len(row) == 2 and row[0] != "total"}
 
 
 def submissions(root: Path) -> list[tuple[str, dict[str, str]]]:
