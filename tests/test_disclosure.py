@@ -15,8 +15,9 @@ from caseseries.views import metrics
 from caseseries.model.checks import case_problems
 from caseseries.model.dates import parse_date
 from caseseries.model.disclosure import (DISCLOSURE_RULE, FALLBACK_TITLE, WITHHELD, DisclosureError, as_of_label,
+                                   as_of_point, as_of_words, fact_text, late_words, words,
                                    case_as_of, hidden_names)
-from caseseries.model.case import Marker
+from caseseries.model.case import Case, Marker, Stage
 from caseseries.model.timeline import timeline
 from conftest import DAYS_PER_MONTH
 
@@ -247,3 +248,319 @@ def test_a_shown_drug_is_not_withheld_inside_a_hidden_name(cervix):
     assert "pembrolizumab" in [a.drug for r in view.regimens for a in r.agents]
     note = next(d for d in view.discrepancies if d.id == "cisplatin-cycles").note
     assert f"written during {WITHHELD}" in note and "maintenance" not in note
+
+
+# ---------------------------------------------------------------- small invented cases
+
+LOC = {"section": "Case presentation"}
+
+
+def event(item_id: str, date: str, kind: str = "follow-up", **more) -> dict:
+    return {"id": item_id, "kind": kind, "date": date, "label": item_id.replace("-", " "), "locator": LOC, **more}
+
+
+def course(item_id: str, start: str, drug: str, **more) -> dict:
+    return {"id": item_id, "name": more.pop("name", drug), "setting": "as stated", "modality": "chemotherapy",
+            "agents": [{"drug": drug, "locator": LOC}], "start": start, "locator": LOC, **more}
+
+
+def small_case(last_contact: str = "2021-12", **parts) -> Case:
+    """An invented case with only the parts a test names; its last contact is in 2021-12 unless given."""
+    return Case.model_validate({
+        "case_id": "small", "title": "Small invented case", "neutral_title": "Small case",
+        "source": {"citation": "Invented for the test", "patient": "the only patient", "synthetic": True},
+        "outcome": {"status": "alive", "last_contact": last_contact, "locator": LOC}, **parts})
+
+
+# ---------------------------------------------------------------- the as-of date: accepted or refused, and why
+
+
+def test_unknown_as_of_is_refused_saying_a_date_is_expected(cervix):
+    with pytest.raises(DisclosureError) as exc:
+        case_as_of(cervix, " unknown ")
+    assert str(exc.value) == "as_of: expected a date or an offset from an item of the case, found 'unknown'"
+
+
+def test_an_open_as_of_is_refused_saying_which_dates_are_open(cervix):
+    with pytest.raises(DisclosureError) as exc:
+        case_as_of(cervix, "on or after 2020-01")
+    assert str(exc.value) == ("as_of: expected an exact offset such as 'X + 6 months' or a date, found "
+                              "'on or after 2020-01' (it has no stated first or last day: 'more than', 'on or after' "
+                              "and 'on or before' dates, and offsets from them, are open)")
+
+
+def test_an_offset_from_an_undated_item_of_a_calendar_case_is_refused_without_a_hint():
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis"),
+                              event("io-start", "unknown", "immunotherapy")],
+                      markers=[{"analyte": "SCCA", "date": "io-start + 3 months", "value": 2.0, "unit": "ng/mL",
+                                "locator": LOC}])
+    with pytest.raises(DisclosureError) as exc:
+        case_as_of(case, "io-start + 1 month")
+    assert str(exc.value) == ("as_of: io-start + 1 month lies on the 'io-start' time axis, but the dates of this case "
+                              "count from the calendar")
+
+
+def test_the_day_of_the_first_fact_is_an_as_of_date_that_shows_it():
+    case = small_case(events=[event("visit", "2019-02-01", "presentation"), event("diagnosis", "2019-03", "diagnosis")])
+    assert ids(case_as_of(case, "2019-02-01").events) == ["visit"]
+    with pytest.raises(DisclosureError) as exc:
+        case_as_of(case, "2019-01-31")
+    assert str(exc.value) == ("as_of: 2019-01-31 is before the first dated fact of the case (2019-02-01), "
+                              "nothing would be shown")
+
+
+def test_a_case_whose_dates_all_lack_a_first_day_accepts_any_as_of_date():
+    case = small_case(last_contact="on or before 2021-12",
+                      events=[event("onset", "on or before 2019-01", "presentation")])
+    assert ids(case_as_of(case, "2019-01").events) == ["onset"] and case_as_of(case, "1900").events == []
+
+
+def test_the_as_of_label_is_the_date_as_the_case_file_states_it_without_spaces(cervix):
+    assert as_of_label(" 2020-09 ") == "2020-09"
+    assert as_of_label("rit-start + >6 months") == "rit-start+gt6months"
+    assert as_of_label(as_of_point(cervix, "2020-09")) == "2020-09"
+
+
+def test_a_view_says_the_as_of_date_its_story_is_cut_at(cervix, relative):
+    assert as_of_words(case_as_of(cervix, "2020-09")) == "2020-09"
+    assert as_of_words(case_as_of(relative, "rit-start + 6 months")) == \
+        "6 months after local radiotherapy combined with immunotherapy begins"
+    assert as_of_words(cervix) is None and as_of_words(case_as_of(cervix, "2023-07")) is None  # the whole story
+
+
+# ---------------------------------------------------------------- the diagnosis
+
+
+def test_after_the_diagnosis_later_stages_and_biomarkers_wait_for_their_own_dates(cervix):
+    undated = cervix.diagnosis.stages[0].model_copy(update={"date": None, "value": "IB"})
+    case = cervix.model_copy(update={"diagnosis": cervix.diagnosis.model_copy(
+        update={"stages": [undated, *cervix.diagnosis.stages]})})
+    view = case_as_of(case, "2019-03")  # diagnosis 2019-03; pathological stage 2019-04-10; biomarkers 2020-09-20
+    assert [s.value for s in view.diagnosis.stages] == ["IB", "IB2"] and view.diagnosis.biomarkers == []
+    assert view.diagnosis.histology == cervix.diagnosis.histology
+    assert [s.value for s in case_as_of(case, "2019-04-10").diagnosis.stages] == ["IB", "IB2", "IIIC1p"]
+
+
+def test_before_the_diagnosis_a_stage_already_dated_is_shown_without_the_findings(lung):
+    stage = {"system": "AJCC 8", "value": "cT2a", "basis": "clinical", "date": "2021-02-01", "locator": LOC}
+    case = lung.model_copy(update={"diagnosis": lung.diagnosis.model_copy(
+        update={"stages": [Stage.model_validate(stage)]})})
+    view = case_as_of(case, "2021-02-05")  # biopsy 2021-02-01, diagnosis 2021-02-08
+    assert [s.value for s in view.diagnosis.stages] == ["cT2a"] and view.diagnosis.histology is None
+
+
+def test_the_findings_come_with_the_earliest_diagnosis_event_whatever_the_file_order():
+    case = small_case(events=[event("visit", "2019-02-01", "presentation"),
+                              event("confirmed", "2019-05-20", "diagnosis"),
+                              event("first-biopsy", "2019-03-10", "diagnosis")],
+                      diagnosis={"histology": {"value": "squamous cell carcinoma", "locator": LOC}})
+    assert case_as_of(case, "2019-03-10").diagnosis.histology.value == "squamous cell carcinoma"
+    assert case_as_of(case, "2019-03-09").diagnosis.histology is None
+
+
+def test_without_a_diagnosis_event_the_findings_come_with_the_first_dated_stage():
+    stages = [{"system": "FIGO 2018", "value": "IB", "locator": LOC},
+              {"system": "FIGO 2018", "value": "IB2", "date": "2019-03-12", "locator": LOC}]
+    case = small_case(events=[event("visit", "2019-02-01", "presentation")],
+                      diagnosis={"histology": {"value": "squamous cell carcinoma", "locator": LOC}, "stages": stages})
+    before = case_as_of(case, "2019-03-11")
+    assert before.diagnosis.histology is None and before.diagnosis.stages == []
+    after = case_as_of(case, "2019-03-12")
+    assert after.diagnosis.histology.value == "squamous cell carcinoma" and len(after.diagnosis.stages) == 2
+
+
+# ---------------------------------------------------------------- courses, limits and events at the as-of date
+
+
+def test_courses_already_started_are_shown_whatever_the_file_order():
+    rt = {"id": "late-rt", "kind": "external beam", "start": "2021-03-01", "end": "2021-04-09", "locator": LOC}
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis")],
+                      regimens=[course("second-line", "2021-03-01", "docetaxel"),
+                                course("first-line", "2019-04-01", "cisplatin", end="2019-08-20")],
+                      radiotherapy=[rt, {**rt, "id": "pelvic-rt", "start": "2019-04-01", "end": "2019-05-10"}])
+    view = case_as_of(case, "2020-06")
+    assert ids(view.regimens) == ["first-line"] and view.regimens[0] == case.regimens[1]
+    assert ids(view.radiotherapy) == ["pelvic-rt"] and view.radiotherapy[0] == case.radiotherapy[1]
+
+
+def test_a_course_ongoing_as_of_a_date_already_passed_is_shown_as_the_source_says():
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis")],
+                      regimens=[course("maintenance", "2020-02-01", "pembrolizumab", ongoing_as_of="2020-05")])
+    (shown,) = case_as_of(case, "2020-06").regimens  # the source's last word on it (2020-05) is known by then
+    assert shown == case.regimens[0] and str(shown.ongoing_as_of) == "2020-05"
+
+
+def test_on_the_day_a_reported_length_ends_a_course_is_no_longer_shown_as_going_on():
+    duration = {"name": "time on pembrolizumab", "value": 12, "unit": "months", "of": "pembro", "locator": LOC}
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis")],
+                      regimens=[course("pembro", "2019-11-05", "pembrolizumab")],
+                      outcome={"status": "alive", "last_contact": "2021-12", "durations": [duration], "locator": LOC})
+    assert str(case_as_of(case, "2020-11-04").regimens[0].ongoing_as_of) == "2020-11-04"  # ends 2020-11-05
+    (ended,) = case_as_of(case, "2020-11-05").regimens
+    assert ended.ongoing_as_of is None and ended.end is None
+
+
+def test_a_reference_limit_is_shown_from_its_first_day_and_its_last_day_once_reached(cervix):
+    # SCCA: 1.5 until 2020-01 (exclusive), 2.7 from 2020-01
+    (early,) = case_as_of(cervix, "2019-06").reference_limits
+    assert early.upper == 1.5 and early.valid_until is None
+    assert case_as_of(cervix, "2020-01").reference_limits == cervix.reference_limits
+
+
+def test_an_event_is_shown_without_an_end_not_yet_reached():
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis"),
+                              event("admission", "2020-03-02", "adverse event", end="2020-07-20")])
+    assert [str(e.end) for e in case_as_of(case, "2020-06").events] == ["None", "None"]
+    assert case_as_of(case, "2020-07-20").events == case.events
+
+
+def test_the_outcome_is_unknown_while_the_last_contact_may_already_have_come(cervix):
+    # a last contact in 2023-06 may already have come by 2023-06-15; the stated 2023-06-30 certainly has not
+    view = case_as_of(cervix.model_copy(update={"outcome": cervix.outcome.model_copy(
+        update={"last_contact": parse_date("2023-06")})}), "2023-06-15")
+    assert view.outcome.status == "unknown" and view.outcome.durations == []
+    assert case_as_of(cervix, "2023-06-15").outcome.status == "alive"
+
+
+# ---------------------------------------------------------------- dates of later items are restated
+
+
+def test_a_past_fact_dated_from_a_later_item_is_shown_as_its_calendar_days(cervix):
+    view = case_as_of(cervix, "2019-02")  # symptom onset: 'first-visit - 2 months', first visit 2019-03-04
+    assert [(e.id, str(e.date)) for e in view.events] == [("last-screening", "2016"), ("symptom-onset", "2019-01-04")]
+    assert "first-visit" not in prose(view)
+
+
+def test_a_past_fact_dated_from_a_later_item_of_uncertain_date_is_shown_between_days():
+    case = small_case(events=[event("first-visit", "2019-03", "presentation"),
+                              event("symptom-onset", "first-visit - 2 months", "presentation"),
+                              event("diagnosis", "2019-04-10", "diagnosis")])
+    (onset,) = case_as_of(case, "2019-02").events
+    assert str(onset.date) == "between 2019-01-01 and 2019-01-31"
+
+
+def test_on_a_relative_axis_a_past_fact_dated_from_a_later_item_is_shown_as_days_from_time_zero():
+    # response between 3 and 8 months (91.3 to 243.5 days); 2 months before it: days 30.4 to 182.6; 9 months
+    # before it: days -182.6 to -30.4
+    markers = [{"analyte": "SCCA", "date": date, "value": 2.0, "unit": "ng/mL", "locator": LOC}
+               for date in ("response - 2 months", "response - 9 months")]
+    case = small_case(last_contact="io-start + 12 months", markers=markers, events=[
+        event("io-start", "unknown", "immunotherapy"),
+        event("response", "between io-start + 3 months and io-start + 8 months", "response assessment")])
+    view = case_as_of(case, "io-start + 6 months")
+    assert [str(m.date) for m in view.markers] == ["between io-start + 30 days and io-start + 182 days",
+                                                   "between io-start - 182 days and io-start - 30 days"]
+    assert ids(view.events) == ["io-start"] and "response" not in prose(view)
+
+
+# ---------------------------------------------------------------- placed before something shown
+
+
+def test_an_open_date_is_shown_once_a_fact_stated_to_follow_it_is():
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis"),
+                              event("recurrence", "on or after 2020-01", "recurrence"),  # up to the last contact
+                              event("biopsy", "between recurrence and 2020-06", "biopsy")])
+    assert ids(case_as_of(case, "2020-05").events) == ["diagnosis"]
+    assert ids(case_as_of(case, "2020-06").events) == ["diagnosis", "recurrence", "biopsy"]
+
+
+def test_a_fact_stated_to_come_before_a_shown_one_is_shown_with_it():
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis"),
+                              event("recurrence", "on or after 2020-01", "recurrence"),
+                              event("biopsy", "between recurrence and 2020-06", "biopsy"),
+                              event("symptoms", "recurrence - 2 weeks", "presentation")])  # no last day of its own
+    assert "symptoms" not in ids(case_as_of(case, "2020-05").events)
+    assert [(e.id, str(e.date)) for e in case_as_of(case, "2020-06").events][-1] == ("symptoms", "recurrence - 2 weeks")
+
+
+def test_a_fact_placed_before_a_later_item_waits_for_it_even_when_a_fact_after_it_is_shown():
+    # 'between 2020-01 and surgery' certainly lies before the biopsy of 2020-06, but its days would give away
+    # the date of the surgery (2020-09-15)
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis"),
+                              event("recurrence", "between 2020-01 and surgery", "recurrence"),
+                              event("biopsy", "between recurrence and 2020-06", "biopsy"),
+                              event("surgery", "2020-09-15", "surgery")])
+    view = case_as_of(case, "2020-06")
+    assert ids(view.events) == ["diagnosis", "biopsy"] and "2020-09" not in prose(view)
+    assert ids(case_as_of(case, "2020-09-15").events) == ["diagnosis", "recurrence", "biopsy", "surgery"]
+
+
+def test_an_undated_item_of_a_calendar_case_and_what_counts_from_it_are_never_shown():
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis"),
+                              event("io-start", "unknown", "immunotherapy")],
+                      markers=[{"analyte": "SCCA", "date": "io-start + 3 months", "value": 2.0, "unit": "ng/mL",
+                                "locator": LOC}])
+    view = case_as_of(case, "2021-11")
+    assert ids(view.events) == ["diagnosis"] and view.markers == []
+
+
+# ---------------------------------------------------------------- discrepancies, names and notes
+
+
+def test_a_discrepancy_is_shown_from_its_date_unless_its_words_belong_only_to_withheld_facts():
+    def discrepancy(item_id, date, topic, *says):
+        return {"id": item_id, "date": date, "topic": topic, "statements": [{"says": x, "locator": LOC} for x in says]}
+
+    case = small_case(
+        events=[event("diagnosis", "2019-03", "diagnosis")],
+        regimens=[course("first-line", "2019-04-01", "cisplatin", end="2019-08-20", cycles_given=5)],
+        imaging=[{"id": "ct-late", "date": "2021-06", "modality": "CT", "findings": "complete remission",
+                  "locator": LOC}],
+        discrepancies=[discrepancy("cycles", "2019-06", "cisplatin cycles", "five cycles", "six cycles"),
+                       discrepancy("remission", "2019-07", "response to cisplatin", "partial", "complete remission"),
+                       discrepancy("later", "2021-01", "cycles of cisplatin", "five", "six")])
+    assert ids(case_as_of(case, "2020-06").discrepancies) == ["cycles"]  # 'remission' is only the 2021 CT's
+    assert ids(case_as_of(case, "2021-06").discrepancies) == ["cycles", "remission", "later"]
+    late = late_words(case, case_as_of(case, "2020-06"))
+    assert {"complete", "remission"} <= late and not {"cisplatin", "diagnosis"} & late
+
+
+def test_the_words_that_can_give_away_a_fact():
+    # words of 4 letters or more that are not generic, numbers above 31 or with decimals
+    assert words("On day 31 of 32, CA-125 was 2.5 and 7 cycles were given; the patient was in REMISSION") == \
+        {"ca-125", "2.5", "32", "cycles", "remission"}
+
+
+def test_the_text_of_a_fact_is_its_prose_and_numbers_without_ids_dates_notes_or_flags():
+    text = fact_text({"id": "ct-late", "date": "2021-06", "findings": "complete remission", "sites": ["lung", "liver"],
+                      "observed": True, "grade": None, "notes": "seen later", "locator": {"section": "Results"}})
+    assert text.split() == ["complete", "remission", "lung", "liver"]
+
+
+def test_an_unnamed_course_gives_no_name_to_withhold():
+    later = course("second-line", "2021-03-01", "not stated")
+    later["agents"][0]["group"] = "immune checkpoint inhibitor"
+    del later["name"]
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis")],
+                      regimens=[course("first-line", "2019-04-01", "cisplatin", end="2019-08-20"), later,
+                                course("third-line", "2021-09-01", "docetaxel", name="Docetaxel weekly")])
+    view = case_as_of(case, "2020-06")
+    assert hidden_names(case, view) == ["Docetaxel weekly", "docetaxel"]
+
+
+def test_a_name_shown_in_other_capitals_is_not_withheld():
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis")],
+                      regimens=[course("first-line", "2019-04-01", "cisplatin", name="weekly cisplatin", end="2019-08"),
+                                course("rechallenge", "2021-03-01", "cisplatin", name="Cisplatin")])
+    view = case_as_of(case, "2020-06")
+    assert hidden_names(case, view) == [] and view.regimens[0].name == "weekly cisplatin"
+
+
+def test_a_later_drug_is_withheld_however_the_text_capitalises_it():
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis",
+                                    detail="Docetaxel was discussed but deferred.")],
+                      regimens=[course("second-line", "2021-03-01", "docetaxel")])
+    (diagnosis,) = case_as_of(case, "2020-06").events
+    assert diagnosis.detail == f"{WITHHELD} was discussed but deferred."
+
+
+def test_every_note_of_the_case_file_waits_for_the_full_report(cervix):
+    noted = cervix.model_copy(update={
+        "source": cervix.source.model_copy(update={"notes": "source note"}),
+        "patient": cervix.patient.model_copy(update={
+            "sex": cervix.patient.sex.model_copy(update={"notes": "fact note"})}),
+        "diagnosis": cervix.diagnosis.model_copy(update={"notes": "diagnosis note"}),
+        "events": [e.model_copy(update={"notes": "event note"}) for e in cervix.events]})
+    view = case_as_of(noted, "2020-09")
+    assert not [n for n in ("source note", "fact note", "diagnosis note", "event note") if n in prose(view)]
+    assert ids(view.events) == ids(case_as_of(cervix, "2020-09").events)
