@@ -564,3 +564,19 @@ def test_every_note_of_the_case_file_waits_for_the_full_report(cervix):
     view = case_as_of(noted, "2020-09")
     assert not [n for n in ("source note", "fact note", "diagnosis note", "event note") if n in prose(view)]
     assert ids(view.events) == ids(case_as_of(cervix, "2020-09").events)
+
+
+@pytest.mark.parametrize("protocol", ["crt-chemo", "cisplatin"])  # an id that is also a drug's name: not redacted
+def test_a_course_shown_before_its_protocol_starts_does_not_link_to_it(protocol):
+    rt = {"id": "pelvic-rt", "kind": "external beam", "regimen": protocol, "start": "2019-05-01", "end": "2019-06-14",
+          "locator": LOC}
+    case = small_case(events=[event("diagnosis", "2019-03", "diagnosis")],
+                      regimens=[course(protocol, "2019-05-06", "cisplatin", end="2019-06-10",
+                                       modality="chemoradiotherapy")],
+                      radiotherapy=[rt])
+    assert case_problems(case) == []
+    before = case_as_of(case, "2019-05-03")  # the course has begun, the chemotherapy of its protocol not yet
+    assert before.regimens == [] and [c.regimen for c in before.radiotherapy] == [None]
+    assert case_problems(before) == [] and protocol not in before.model_dump_json()
+    after = case_as_of(case, "2019-05-07")
+    assert [c.regimen for c in after.radiotherapy] == [protocol] and case_problems(after) == []

@@ -129,12 +129,15 @@ def case_as_of(case: Case, as_of: str | DateSpec | When) -> Case:
                 "end": None, "ongoing_as_of": when if going_on else None, "reason_stopped": None,
                 "response": None, "cycles_given": None}))
 
-    radiotherapy = []
+    radiotherapy, protocols = [], {r.id for r in regimens}
     for i, c in enumerate(case.radiotherapy):
         if not shown(("radiotherapy", i, "start")):
             continue
         ended = story_told or c.end is not None and shown(("radiotherapy", i, "end"))
-        radiotherapy.append(c if ended else c.model_copy(update={"end": None, "response": None}))
+        update = {} if ended else {"end": None, "response": None}
+        if c.regimen is not None and c.regimen not in protocols:
+            update["regimen"] = None  # its protocol starts later: the link would name what is not known yet
+        radiotherapy.append(c.model_copy(update=update) if update else c)
 
     limits = [lim.model_copy(update={"valid_until": lim.valid_until if shown(("reference_limits", i, "valid_until"))
                                      else None})
@@ -364,7 +367,7 @@ def redact(view: Case, names: list[str]) -> Case:
 
 
 _NOT_PROSE = frozenset({"case_id", "id", "date", "start", "end", "ongoing_as_of", "valid_from", "valid_until",
-                        "last_contact", "decision_point", "origin", "of"})
+                        "last_contact", "decision_point", "origin", "of", "regimen"})
 
 
 def as_of_words(case: Case) -> str | None:
