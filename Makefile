@@ -99,7 +99,7 @@ mutation: $(STAMP) ## mutation score of the core modules and the mutants the tes
 	$(BIN)/python tools/mutation_score.py
 
 BENCH_RUNS ?= 3
-bench: $(STAMP) ## time what users wait for against its floor (bench/README.md); median of BENCH_RUNS runs
+bench: $(STAMP) $(NODE_STAMP) ## time what users wait for against its floor (bench/README.md); median of BENCH_RUNS runs
 	$(BIN)/python bench/run.py --runs $(BENCH_RUNS)
 
 # reveal.js for the slide decks, pinned in package.json and package-lock.json; npm ci installs

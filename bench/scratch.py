@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SKIP = {".venv", ".git", ".pytest_cache", "__pycache__", ".ipynb_checkpoints", "results", "build"}
+SKIP = {".venv", "node_modules", ".git", ".pytest_cache", "__pycache__", ".ipynb_checkpoints", "results", "build",
+        ".snakemake"}
 STAMP = ".bench-stamp"
 
 
@@ -25,9 +26,12 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
 
 
 def copy_project(with_venv: bool, prefix: str = "caseseries-bench-") -> Path:
-    """A fresh copy of the checkout in a temporary folder; the caller removes it."""
+    """A fresh copy of the checkout in a temporary folder, node_modules linked (and .venv with with_venv); the
+    caller removes it."""
     root = Path(tempfile.mkdtemp(prefix=prefix)) / "project"
     shutil.copytree(ROOT, root, ignore=_ignore, symlinks=True)
+    if (ROOT / "node_modules").is_dir():  # reveal.js for the decks, as `npm ci` installed it (make bench does)
+        (root / "node_modules").symlink_to(ROOT / "node_modules")
     if with_venv:
         (root / ".venv").symlink_to(ROOT / ".venv")
         (root / STAMP).touch()
