@@ -60,7 +60,8 @@ def test_the_check_loads_every_case_once_and_keeps_it(project, parses):
     cases, kept = checked.check_cases()
     assert [c.case_id for c in cases] == IDS
     assert parses == IDS  # once each
-    assert len(kept.cases) == 3
+    assert sorted(Path(path).stem for path, _ in kept.cases) == IDS  # each kept under its own file
+    assert sorted(kept.cases.values(), key=lambda c: c.case_id) == cases
 
 
 def test_the_kernel_takes_the_checked_cases_and_parses_nothing(handed_over, parses):

@@ -137,7 +137,7 @@ def case_as_of(case: Case, as_of: str | DateSpec | When) -> Case:
         update = {} if ended else {"end": None, "response": None}
         if c.regimen is not None and c.regimen not in protocols:
             update["regimen"] = None  # its protocol starts later: the link would name what is not known yet
-        radiotherapy.append(c.model_copy(update=update) if update else c)
+        radiotherapy.append(c.model_copy(update=update))
 
     limits = [lim.model_copy(update={"valid_until": lim.valid_until if shown(("reference_limits", i, "valid_until"))
                                      else None})

@@ -168,11 +168,18 @@ class ReportTable(pd.DataFrame):
         return table_html(self, getattr(self, "parts", None))
 
 
-def report_table(frame: pd.DataFrame, parts: tuple[Part, ...] | None = None) -> ReportTable:
-    """The frame as a report table, shown as these parts (default: one table of every column)."""
+def report_table(frame: pd.DataFrame, parts: tuple[Part, ...] | None = None, caption: str | None = None) -> ReportTable:
+    """The frame as a report table, shown as these parts (default: one table of every column, under caption)."""
+    if parts is None and caption is not None:
+        parts = (Part(caption, shown_columns(frame)),)
     out = ReportTable(frame)
     out.parts = parts
     return out
+
+
+def shown_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Every column of a report table but the quotes, which are shown with their locators."""
+    return tuple(c for c in frame.columns if c not in QUOTES.values())
 
 
 _TABLE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string("""\
@@ -201,7 +208,7 @@ _TABLE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=Tru
 
 def table_html(frame: pd.DataFrame, parts: tuple[Part, ...] | None = None) -> str:
     """The frame as HTML tables (Jinja2, autoescaped), one per part; each distinct quote numbered once."""
-    parts = parts or (Part(None, tuple(c for c in frame.columns if c not in QUOTES.values())),)
+    parts = parts or (Part(None, shown_columns(frame)),)
     quotes: dict[str, int] = {}
     shown = []
     for part in parts:

@@ -17,7 +17,7 @@ from caseseries.views import series, series_plots
 from caseseries.model.drugs import Reference, load_reference
 from caseseries.model import checked
 from caseseries.model.case import Case
-from caseseries.outputs.report import QUOTES, FigureImage, Part, ReportTable, figure_image, note, report_table
+from caseseries.outputs.report import FigureImage, ReportTable, figure_image, note, report_table
 from caseseries.outputs.report import setup as _setup
 
 def setup() -> None:
@@ -81,8 +81,7 @@ def shown_table(frame: pd.DataFrame, table: str, align_on: str = series.IMMUNOTH
     caption = (f"The first {SHOWN_ROWS} of {len(frame)} rows. All of them: “caseseries series --table {table}{option}” "
                "(CSV, or a table with --format markdown), followed by this series' case ids unless it is every case "
                "in data/cases.")
-    columns = tuple(c for c in frame.columns if c not in QUOTES.values())
-    return report_table(frame.head(SHOWN_ROWS), (Part(caption, columns),))
+    return report_table(frame.head(SHOWN_ROWS), caption=caption)
 
 
 def alignment_table(cases: list[Case], align_on: str, reference: Reference | None = None) -> ReportTable:
