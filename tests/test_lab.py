@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -32,6 +33,8 @@ CASE = "fx-relative-axis"  # its follow-up event quotes the source: "progression
 QUOTE = "progression-free for more than 12 months"
 SCREENSHOT = Path(os.environ.get("CASESERIES_LAB_SCREENSHOT", "/work/notes/lab/explore-hover.png"))
 JUPYTER = Path(sys.executable).with_name("jupyter")
+LAB_LOG: list[Path] = []  # the running server's log, named in a failure (kernel deaths and tracebacks land there)
+STALL = 240  # seconds with no cell finishing before a run counts as hung
 
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (/usr/bin/chromium; .ci/run installs Debian's "
@@ -72,6 +75,7 @@ def lab(tmp_path_factory):
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.getuid() == 0:
         args.append("--allow-root")
+    LAB_LOG[:] = [home / "lab.log"]
     log = open(home / "lab.log", "w")
     proc = subprocess.Popen(args, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -123,10 +127,16 @@ class LabBrowser(Browser):
             if value:
                 return value
             time.sleep(0.25)
+        self.fail(what or expression)
+
+    def fail(self, what: str):
+        """Raise TimeoutError naming what was awaited, with a screenshot, the page's text and its errors."""
         shot = Path(os.environ.get("TMPDIR", "/tmp")) / "lab-timeout.png"
         self.screenshot(shot)
         text = self.evaluate("document.body ? document.body.innerText.slice(0, 1500) : ''")
-        raise TimeoutError(f"{what or expression} (screenshot: {shot}; page: {text!r}; errors: {self.errors()[:5]})")
+        log = LAB_LOG[0].read_text(errors="replace")[-3000:] if LAB_LOG and LAB_LOG[0].is_file() else ""
+        raise TimeoutError(f"{what} (screenshot: {shot}; page: {text!r}; errors: {self.errors()[:5]}; "
+                           f"server log: {log!r})")
 
     def mouse(self, x: float, y: float, kind: str = "mouseMoved") -> None:
         self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left" if kind != "mouseMoved" else "none",
@@ -169,12 +179,21 @@ def run_all_cells(browser: LabBrowser) -> None:
                 raise
             browser.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))")
     n_code = browser.evaluate("document.querySelectorAll('.jp-Notebook .jp-CodeCell').length")
-    done = f"""(() => {{
-      const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
-                                 p => p.textContent.trim());
-      return prompts.length === {n_code} && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
-    }})()"""
-    browser.until(done, timeout=180, what="every cell ran")
+    prompts = """Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
+                            p => p.textContent.trim())"""
+    # Under a loaded CI machine a cell can take minutes: wait while cells keep finishing, and fail only when
+    # none has finished for STALL seconds (a kernel that hangs), naming each cell's prompt.
+    ran, last, since = -1, None, time.monotonic()
+    while True:
+        shown = browser.evaluate(prompts)
+        finished = sum(bool(re.fullmatch(r"\[\d+\]:", p)) for p in shown)
+        if len(shown) == n_code and finished == n_code:
+            return
+        if finished != ran or shown != last:
+            ran, last, since = finished, shown, time.monotonic()
+        elif time.monotonic() - since > STALL:
+            browser.fail(f"every cell ran: no cell finished for {STALL} s; prompts {shown}")
+        time.sleep(0.5)
 
 
 def test_explore_notebook_runs_in_jupyterlab_with_hover_and_reports(lab, tmp_path):
