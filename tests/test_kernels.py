@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -89,22 +91,49 @@ def test_each_kernel_is_used_once_with_its_imports_done(tmp_path):
         tmp_path / "project",
         'import os, sys\nprint("imported ahead:", "caseseries.model.dates" in sys.modules)\n'
         'print("left:", [n for n in ("left_by_an_earlier_case", "caseseries", "_caseseries_warm_up") if n in dir()])\n'
-        'print("pid:", os.getpid())',
+        'print("pid:", os.getpid(), "parent:", os.getppid(), "session:", os.getsid(0))',
         "import caseseries.model.dates\nleft_by_an_earlier_case = case_id",
     )
     temp = tmp_path / "tmp"
-    out = cli(root, temp, "render", *IDS)
-    assert out.returncode == 0, out.stderr
-    pids = set()
+    proc = cli(root, temp, "render", *IDS, popen=True)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    pids, parents = set(), set()
     for case_id in IDS:
         text = printed(root / "reports" / "cases" / f"{case_id}.ipynb")
         assert "imported ahead: True" in text  # the template's imports were done before its first cell
         assert "left: []" in text, text  # nothing from the case before, nothing from the warm-up
-        pids.add(text.split("pid: ")[1].split()[0])
+        pid, parent, session = re.search(r"pid: (\d+) parent: (\d+) session: (\d+)", text).groups()
+        pids.add(pid)
+        parents.add(parent)
+        assert session == pid  # a session of its own: no signal meant for the render reaches it
         nb = json.loads((root / "reports" / "cases" / f"{case_id}.ipynb").read_text())
         assert [c["execution_count"] for c in nb["cells"]] == [1, 2, 3, 4]  # the warm-up counts for nothing
     assert len(pids) == len(IDS)
+    assert len(parents) == 1 and parents != {str(proc.pid)}  # forked from one fork server, not started by the render
     assert_nothing_left(temp)
+
+
+def test_kernels_start_as_usual_when_the_fork_server_is_gone(tmp_path):
+    """A fork server that ended (killed, crashed) costs the warm start, not the render."""
+    from caseseries.outputs import render
+    from caseseries.outputs.forkserver import Forked
+    from caseseries.outputs.kernels import Kernels
+
+    sockets = Path(tempfile.mkdtemp(prefix="caseseries-test-", dir=SOCKETS))
+    try:
+        with Kernels([["import json"]] * 3, render.KERNEL, tmp_path, tmp_path, sockets) as pool:
+            kernel = pool.take()  # forks the second kernel too, ahead
+            assert isinstance(kernel.manager.provisioner.process, Forked)
+            pool.run(kernel, lambda km: None)
+            pool.forkserver.kill()
+            pool.forkserver.process.wait()
+            pool.run(pool.take(), lambda km: None)  # starts the third kernel, without the server
+            kernel = pool.take()
+            assert isinstance(kernel.manager.provisioner.process, subprocess.Popen)
+            assert pool.run(kernel, lambda km: pool.loop.run_until_complete(km.is_alive())) is True
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -169,4 +198,21 @@ def test_ctrl_c_mid_batch_leaves_no_kernel_and_no_temporary_folder(tmp_path):
     time.sleep(0.3)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and stderr.rstrip().splitlines()[-1] == "caseseries: interrupted", stderr
+    assert_nothing_left(temp, proc.pid)
+
+
+def test_a_page_that_cannot_be_written_stops_the_case_running_beside_it(tmp_path):
+    """A job's pages are written while the next job's notebook runs: when writing fails, that run is stopped too."""
+    first = IDS[0]
+    root = tiny_project(tmp_path / "project", "import os, time",
+                        f"if case_id == {first!r}:\n    os.makedirs('reports/cases/{first}.html')\n"
+                        "else:\n    time.sleep(20)")
+    temp = tmp_path / "tmp"
+    started = time.perf_counter()
+    proc = cli(root, temp, "render", *IDS, popen=True)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stderr
+    assert stderr.splitlines()[-1] == f"caseseries: render {first}: cannot write reports/cases/{first}.html: is a directory"
+    assert time.perf_counter() - started < 20  # the second case's run was stopped, not waited for
+    assert sorted(p.name for p in (root / "reports" / "cases").iterdir()) == [f"{first}.html", f"{first}.ipynb"]
     assert_nothing_left(temp, proc.pid)

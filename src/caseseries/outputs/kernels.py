@@ -5,6 +5,8 @@ user can connect, and ipykernel has no unencrypted TCP to warn about. A socket p
 longer than 107 bytes, so the sockets go to a short folder of their own (render.py makes it
 under /tmp); the connection files go to the render's temporary folder.
 
+Kernels are forked from a fork server that has done every job's imports once
+(:mod:`caseseries.outputs.forkserver`), or launched as the kernelspec says when it cannot serve.
 :class:`Kernels` starts the kernel of the next job while the current job runs and runs in it,
 silently, the imports of that job (:func:`warm_up_code`), through a client of its own that is
 closed in the thread that made it: a ZeroMQ socket belongs to one thread (handing the warm-up
@@ -33,7 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client import AsyncKernelClient, AsyncKernelManager
-from traitlets import List
+from traitlets import Any, List
+
+from caseseries.outputs.forkserver import Forked, ForkServer, ForkServerError
 
 HISTORY = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts its kernels: no history database
 AHEAD = 1  # kernels started beyond the one in use: one more process beside the running report
@@ -44,11 +48,25 @@ class OnceKernelManager(AsyncKernelManager):
     """The manager of a kernel for one notebook: keeps every client it made, to stop them with the kernel."""
 
     clients = List()
+    forkserver = Any(None)  # a ForkServer the kernel is forked from; else (or when it fails) launched as usual
 
     def client(self, **kwargs) -> AsyncKernelClient:
         client = super().client(**kwargs)
         self.clients.append(client)
         return client
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        """Fork the kernel from the fork server when it serves this command; set up as the local provisioner would."""
+        if self.forkserver is None or not self.forkserver.serves(kernel_cmd):
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        try:
+            pid = self.forkserver.fork(kernel_cmd, kw.get("cwd"), kw.get("env"), getattr(kw.get("stdout"), "name", None))
+        except ForkServerError:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        provisioner = self.provisioner
+        provisioner.process, provisioner.pid, provisioner.pgid = Forked(pid), pid, pid  # its own session: pgid = pid
+        provisioner.cwd = kw.get("cwd")
+        self._reconcile_connection_info(provisioner.connection_info)
 
 
 @dataclass
@@ -91,7 +109,8 @@ class Kernels:
     """Kernels for a list of jobs in order (the import statements of each given, and what each kernel's environment
     has beyond this process's): :meth:`take` one per job.
 
-    Entering starts the first kernel; taking kernel n starts kernel n + AHEAD. Kernels are
+    Entering starts the fork server (:mod:`caseseries.outputs.forkserver`: the imports of every job,
+    done once), or without one the first kernel; taking kernel n starts kernel n + AHEAD. Kernels are
     launched, asked to shut down and waited for on this object's event loop, in the thread that
     takes them (the main thread, which alone receives Ctrl-C: no kernel starts after it); each
     is made ready in a thread of its own. Leaving shuts every kernel down by a shutdown request;
@@ -101,6 +120,8 @@ class Kernels:
     def __init__(self, imports: list[list[str]], kernel_name: str, cwd: Path, folder: Path, sockets: Path,
                  envs: list[dict[str, str]] | None = None):
         self.warm_ups = [warm_up_code(statements) for statements in imports]
+        self.imports = list(dict.fromkeys(statement for statements in imports for statement in statements))
+        self.forkserver: ForkServer | None = None
         self.envs = envs or [{} for _ in imports]  # each kernel's environment beyond this process's
         self.kernel_name = kernel_name
         self.cwd = Path(cwd)
@@ -114,7 +135,9 @@ class Kernels:
 
         self.loop = asyncio.new_event_loop()
         self.context = zmq.asyncio.Context()
-        self._start_up_to(1)
+        self.forkserver = self._forkserver()
+        if self.forkserver is None:
+            self._start_up_to(1)
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
@@ -151,6 +174,8 @@ class Kernels:
             kernel.preparing.join()  # it ends with its kernel
             self._retire(kernel, request=False)
         self.loop.run_until_complete(self._reap(wait=True))
+        if self.forkserver is not None:
+            self.forkserver.close()
         self.context.destroy(linger=0)
         self.loop.close()
 
@@ -158,6 +183,8 @@ class Kernels:
         """Kill every kernel at once, without the event loop (a worker thread may be inside it)."""
         import psutil
 
+        if self.forkserver is not None:
+            self.forkserver.kill()
         for kernel in self.kernels:
             pid = getattr(kernel.manager.provisioner, "pid", None)
             if pid is None or kernel.manager.provisioner.process is None:
@@ -181,12 +208,26 @@ class Kernels:
             return ""
         return next((line.strip() for line in reversed(lines) if line.strip()), "")
 
+    def _forkserver(self) -> ForkServer | None:
+        """The fork server the kernels are forked from, its imports under way; None if the kernelspec runs no module
+        (``-m``) or the server cannot start: the kernels are then launched as usual."""
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        try:
+            argv = KernelSpecManager().get_kernel_spec(self.kernel_name).argv
+            if "-m" not in argv:
+                return None
+            return ForkServer(argv, self.imports, self.cwd, self.folder / "forkserver.log")
+        except Exception:  # noqa: BLE001 - no spec, no interpreter: the launch as usual says why
+            return None
+
     def _start_up_to(self, n: int) -> None:
         while len(self.kernels) < min(n, len(self.warm_ups)):
             index = len(self.kernels)
             manager = OnceKernelManager(kernel_name=self.kernel_name, transport="ipc", context=self.context,
                                         ip=str(self.sockets / f"k{index}"),
-                                        connection_file=str(self.folder / f"kernel-{index}.json"))
+                                        connection_file=str(self.folder / f"kernel-{index}.json"),
+                                        forkserver=self.forkserver)
             kernel = Kernel(index, manager)
             self.kernels.append(kernel)
             try:
