@@ -9,7 +9,7 @@ sends Ctrl-C to every job; an impatient user presses it twice).
 An exception raised by a signal handler is lost when Python happens to be running a finaliser
 or a weakref callback at that moment (Python would print "Exception ignored in ..."; the
 unraisable hook keeps that quiet for Interrupted). So the signal is also
-recorded, and long waits (render.in_worker) and the end of every command call :func:`check`,
+recorded, and long waits (render.wait_for) and the end of every command call :func:`check`,
 which raises it again: an interrupt is never lost.
 
 Only the standard library is imported here: no module of the package.

@@ -23,6 +23,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,34 +132,49 @@ def teach_name(case_id: str, cut) -> str:
 
 
 def run(jobs: list[Job], progress=sys.stderr) -> None:
-    """Render every job in this process; each job's kernel starts, and does its imports, while the job before runs."""
+    """Render every job in this process, in order. Each job's kernel starts, and does its imports, while the job
+    before runs; the job before's pages are made and written while this job's notebook runs."""
     check_writable([p for job in jobs for p in (job.notebook, job.html, job.slides) if p is not None])
     with kernels_for(jobs) as pool:  # the first kernel starts while papermill is imported
         import papermill  # heavy: imported only when rendering
 
+        ran = None  # the job before, its notebook run: (n, job, notebook, when it started)
         for n, job in enumerate(jobs, 1):
             started = time.perf_counter()
             print(f"[{n}/{len(jobs)}] {job.name}: executing {job.template.name} ...", file=progress, flush=True)
-            nb = execute(job, papermill, pool)
-            html = to_html(nb, job.title)
-            if job.slides is not None:
-                from caseseries.outputs.slides import to_slides
+            running = Execution(job, papermill, pool)
+            try:
+                if ran is not None:
+                    write_job(*ran, len(jobs), progress)
+            except BaseException:
+                running.abandon()
+                raise
+            ran = (n, job, running.result(), started)
+        if ran is not None:
+            write_job(*ran, len(jobs), progress)
 
-                deck = to_slides(nb, job.title)  # made before anything is written: all or nothing
-            interrupts.check()  # nothing is written after an interrupt, even one whose exception was lost
-            outputs = [(job.notebook, nbformat.writes(nb) + "\n")] if job.notebook is not None else []
-            outputs.append((job.html, html))
-            if job.slides is not None:
-                outputs.append((job.slides, deck))
-            for path, text in outputs:
-                try:
-                    write_atomic(path, text)
-                except OSError as exc:
-                    raise RenderError(f"render {job.name}: cannot write {_shown(path)}: {_reason(exc)}") from None
-            written = ", ".join(str(p.relative_to(project_root())) if p.is_relative_to(project_root()) else str(p)
-                                for p in (job.notebook, job.html, job.slides) if p is not None)
-            print(f"[{n}/{len(jobs)}] {job.name}: wrote {written} in {time.perf_counter() - started:.1f} s",
-                  file=progress, flush=True)
+
+def write_job(n: int, job: Job, nb: nbformat.NotebookNode, started: float, total: int, progress) -> None:
+    """A job's pages from its run notebook, all made before any is written (all or nothing), each written atomically."""
+    html = to_html(nb, job.title)
+    if job.slides is not None:
+        from caseseries.outputs.slides import to_slides
+
+        deck = to_slides(nb, job.title)
+    interrupts.check()  # nothing is written after an interrupt, even one whose exception was lost
+    outputs = [(job.notebook, nbformat.writes(nb) + "\n")] if job.notebook is not None else []
+    outputs.append((job.html, html))
+    if job.slides is not None:
+        outputs.append((job.slides, deck))
+    for path, text in outputs:
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise RenderError(f"render {job.name}: cannot write {_shown(path)}: {_reason(exc)}") from None
+    written = ", ".join(str(p.relative_to(project_root())) if p.is_relative_to(project_root()) else str(p)
+                        for p in (job.notebook, job.html, job.slides) if p is not None)
+    print(f"[{n}/{total}] {job.name}: wrote {written} in {time.perf_counter() - started:.1f} s",
+          file=progress, flush=True)
 
 
 # Imports a template's run reaches beyond its own import statements, done in its kernel ahead of the job too:
@@ -202,66 +218,79 @@ def execute(job: Job, papermill, pool=None) -> nbformat.NotebookNode:
     """Run the template with the job's parameters in the project kernel; normalised result.
 
     The kernel is the pool's next (:func:`kernels_for`), or one of its own without a pool.
-    papermill runs in a worker thread while the main thread waits: signals reach only the
-    main thread, so Ctrl-C (or SIGTERM through the CLI) interrupts at once, the kernels are
-    stopped (:func:`stop_kernels`) and every temporary file is in the pool's temporary
-    folders (the kernels' connection files and sockets too), removed on the way out.
     """
     if pool is None:
         with kernels_for([job]) as pool:
             return execute(job, papermill, pool)
-    from papermill.exceptions import PapermillExecutionError
-
-    root = project_root()
-    kernel = pool.take()
-    out = pool.folder / f"out-{kernel.index}.ipynb"
-    try:
-        in_worker(lambda: pool.run(kernel, lambda km: papermill.execute_notebook(
-            str(job.template), str(out), parameters=job.parameters, kernel_name=KERNEL,
-            progress_bar=False, cwd=str(root), request_save_on_cell_execute=False, km=km,
-            execution_timeout=CELL_SECONDS,
-        )))
-    except PapermillExecutionError as exc:
-        source = (exc.source or "").strip().splitlines()
-        first = source[0] if source else ""
-        raise RenderError(
-            f"render {job.name}: cell {exc.exec_count} ({first!r}) failed: {exc.ename}: {exc.evalue}"
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - the kernel died, did not start, timed out: one line, not a traceback
-        message = " ".join(str(exc).split()) or "no message"
-        last = pool.last_words(kernel)
-        said = f"; the kernel's last words: {last[:200]}" if last else ""
-        raise RenderError(f"render {job.name}: the notebook did not run: {type(exc).__name__}: "
-                          f"{message[:300]}{said}") from None
-    nb = nbformat.read(out, as_version=4)
-    out.unlink()
-    return normalise(nb, job.template)
+    return Execution(job, papermill, pool).result()
 
 
-def in_worker(fn):
-    """fn() in a worker thread, the main thread waiting (and alone receiving signals); its result or error."""
-    import threading
+class Execution:
+    """A job's notebook running in the pool's next kernel, in a worker thread, while this thread goes on.
 
-    box: dict = {}
+    Signals reach only the main thread, so Ctrl-C (or SIGTERM through the CLI) interrupts at once,
+    while the main thread waits in :meth:`result` or does anything else: the kernels are stopped
+    (:func:`stop_kernels`) and every temporary file is in the pool's temporary folders (the kernels'
+    connection files and sockets too), removed on the way out.
+    """
 
-    def work() -> None:
+    def __init__(self, job: Job, papermill, pool):
+        self.job, self.pool = job, pool
+        self.kernel = pool.take()
+        self.out = pool.folder / f"out-{self.kernel.index}.ipynb"
+        self.box: dict = {}
+        self.thread = threading.Thread(target=self._work, args=(papermill,), name="caseseries-papermill", daemon=True)
+        self.thread.start()
+
+    def _work(self, papermill) -> None:
         try:
-            box["value"] = fn()
+            self.pool.run(self.kernel, lambda km: papermill.execute_notebook(
+                str(self.job.template), str(self.out), parameters=self.job.parameters, kernel_name=KERNEL,
+                progress_bar=False, cwd=str(project_root()), request_save_on_cell_execute=False, km=km,
+                execution_timeout=CELL_SECONDS,
+            ))
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            box["error"] = exc
+            self.box["error"] = exc
 
-    worker = threading.Thread(target=work, name="caseseries-papermill", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.1)
-            interrupts.check()  # a Ctrl-C whose exception was lost (raised inside a finaliser) still stops
-    except BaseException:  # Ctrl-C, SIGTERM: the kernel must not outlive us
+    def result(self) -> nbformat.NotebookNode:
+        """The normalised notebook, once run; a failure as one RenderError line."""
+        from papermill.exceptions import PapermillExecutionError
+
+        try:
+            wait_for(self.thread)
+        except BaseException:  # Ctrl-C, SIGTERM: the kernel must not outlive us
+            stop_kernels()
+            raise
+        exc = self.box.get("error")
+        if isinstance(exc, PapermillExecutionError):
+            source = (exc.source or "").strip().splitlines()
+            first = source[0] if source else ""
+            raise RenderError(
+                f"render {self.job.name}: cell {exc.exec_count} ({first!r}) failed: {exc.ename}: {exc.evalue}"
+            ) from None
+        if isinstance(exc, Exception):  # the kernel died, did not start, timed out: one line, not a traceback
+            message = " ".join(str(exc).split()) or "no message"
+            last = self.pool.last_words(self.kernel)
+            said = f"; the kernel's last words: {last[:200]}" if last else ""
+            raise RenderError(f"render {self.job.name}: the notebook did not run: {type(exc).__name__}: "
+                              f"{message[:300]}{said}") from None
+        if exc is not None:
+            raise exc
+        nb = nbformat.read(self.out, as_version=4)
+        self.out.unlink()
+        return normalise(nb, self.job.template)
+
+    def abandon(self) -> None:
+        """Stop the run (something else failed): its kernel is killed and the worker thread waited for."""
         stop_kernels()
-        raise
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
+        self.thread.join(30)
+
+
+def wait_for(thread) -> None:
+    """Wait for the thread, the main thread alone receiving signals, checking for a lost Ctrl-C now and then."""
+    while thread.is_alive():
+        thread.join(0.1)
+        interrupts.check()  # a Ctrl-C whose exception was lost (raised inside a finaliser) still stops
 
 
 def stop_kernels() -> None:
