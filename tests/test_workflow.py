@@ -182,3 +182,26 @@ def test_the_slurm_profile_groups_and_limits_as_the_cluster_path_does():
         assert slurm[key] == local[key], key
     assert "series" not in slurm.get("set-resources", {})
     assert not any(r.startswith("mem_mb") for r in slurm["resources"])  # it would cap the series' memory too
+
+
+def test_snakemake_keeps_one_reevaluation_timer_pending(monkeypatch):
+    """workflow/scheduling.py, applied by the Snakefile: however many scheduling passes arm the re-evaluation timer,
+    one is pending and it wakes the scheduler once (Snakemake's own arms one more each time: a chain per ended job)."""
+    import threading
+
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    monkeypatch.syspath_prepend(str(ROOT / "workflow"))
+    monkeypatch.setattr(JobScheduler, "_schedule_reevalutation", JobScheduler._schedule_reevalutation)
+    from scheduling import one_reevaluation_timer
+
+    one_reevaluation_timer()
+    one_reevaluation_timer()  # applied once
+    scheduler = object.__new__(JobScheduler)
+    scheduler._open_jobs = threading.Semaphore(0)
+    for _ in range(50):
+        scheduler._schedule_reevalutation(0.2)
+    assert scheduler._open_jobs.acquire(timeout=5)
+    assert not scheduler._open_jobs.acquire(timeout=0.5)  # woken once, not 50 times
+    scheduler._schedule_reevalutation(0.05)  # armed again once it has fired
+    assert scheduler._open_jobs.acquire(timeout=5)
