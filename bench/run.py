@@ -120,7 +120,7 @@ def batch_project(n: int, base: Path) -> Path:
 
 
 def row_batch(runs: int, base: Path, n: int = 50) -> Row:
-    """`render.run` over n synthetic case reports (kernels started ahead), per report, against papermill's empty notebook."""
+    """`render.run` over n synthetic case reports (kernels forked ahead), per report, against papermill's empty notebook."""
     root = batch_project(n, base)
     env = {"CASESERIES_ROOT": str(root)}
     fig, floor, before = [], [], []
@@ -128,7 +128,7 @@ def row_batch(runs: int, base: Path, n: int = 50) -> Row:
         for mode, times in (("figure", fig), ("floor", floor), ("before", before)):
             res = worker("batch_worker.py", [root, mode], env, root)
             times.append(res["seconds"] / res["reports"])
-    row = ratio_row(f"per report in a batch of {n} synthetic cases (`caseseries render A B C ...`, kernels started ahead)",
+    row = ratio_row(f"per report in a batch of {n} synthetic cases (`caseseries render A B C ...`, kernels forked ahead)",
                     Timing(fig), Timing(floor), "papermill, empty notebook + same HTML export, per report, same batch",
                     1.3, "≤ 1.3× (issue 18 §2)")
     row.notes.append(f"batch of {n}: the old path (bench/before.py, papermill's own kernel per report) took "
