@@ -216,3 +216,16 @@ def test_a_page_that_cannot_be_written_stops_the_case_running_beside_it(tmp_path
     assert time.perf_counter() - started < 20  # the second case's run was stopped, not waited for
     assert sorted(p.name for p in (root / "reports" / "cases").iterdir()) == [f"{first}.html", f"{first}.ipynb"]
     assert_nothing_left(temp, proc.pid)
+
+
+def test_an_import_that_prints_leaves_the_fork_server_answering(tmp_path):
+    """`import this` prints the Zen of Python when imported, as the fork server does ahead: that goes to its log."""
+    root = tiny_project(tmp_path / "project", "import this", 'import os\nprint("parent:", os.getppid())')
+    temp = tmp_path / "tmp"
+    proc = cli(root, temp, "render", *IDS, popen=True)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    parents = {re.search(r"parent: (\d+)", printed(root / "reports" / "cases" / f"{case_id}.ipynb")).group(1)
+               for case_id in IDS}
+    assert len(parents) == 1 and parents != {str(proc.pid)}  # still forked, from one server
+    assert_nothing_left(temp, proc.pid)

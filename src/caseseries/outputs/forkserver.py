@@ -116,7 +116,10 @@ class ForkServer:
         line = self.process.stdout.readline()
         if not line:
             raise ForkServerError("the fork server ended")
-        return json.loads(line)
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise ForkServerError(f"the fork server answered {line[:80]!r}") from None
 
 
 class Forked:
@@ -215,7 +218,10 @@ def main() -> None:
     module = sys.argv[1]
     os.environ.update({k: v for k, v in KERNEL_ENV.items() if k not in os.environ})
     os.environ[PARENT] = str(os.getpid())
-    request = serve(module, sys.stdin, sys.stdout)
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # what an import prints goes to the log, not into the answers
+    request = serve(module, sys.stdin, answers)
+    answers.close()  # in a kernel: the render must see the end of the answers when the server ends
     if request is not None:
         become_kernel(module, request)
 
