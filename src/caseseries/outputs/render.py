@@ -132,10 +132,11 @@ def teach_name(case_id: str, cut) -> str:
 
 
 def run(jobs: list[Job], progress=sys.stderr) -> None:
-    """Render every job in this process, in order. Each job's kernel starts, and does its imports, while the job
-    before runs; the job before's pages are made and written while this job's notebook runs."""
+    """Render every job in this process, in order. Each job's kernel is forked ahead, while the job before runs,
+    from a server that did the imports once (kernels.py); the job before's pages are made and written while this
+    job's notebook runs."""
     check_writable([p for job in jobs for p in (job.notebook, job.html, job.slides) if p is not None])
-    with kernels_for(jobs) as pool:  # the first kernel starts while papermill is imported
+    with kernels_for(jobs) as pool:  # the fork server does its imports while papermill is imported
         import papermill  # heavy: imported only when rendering
 
         ran = None  # the job before, its notebook run: (n, job, notebook, when it started)
@@ -155,7 +156,7 @@ def run(jobs: list[Job], progress=sys.stderr) -> None:
 
 
 def write_job(n: int, job: Job, nb: nbformat.NotebookNode, started: float, total: int, progress) -> None:
-    """A job's pages from its run notebook, all made before any is written (all or nothing), each written atomically."""
+    """A job's pages from its run notebook, all made before any is written, each written atomically."""
     html = to_html(nb, job.title)
     if job.slides is not None:
         from caseseries.outputs.slides import to_slides
