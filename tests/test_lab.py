@@ -163,8 +163,14 @@ def box_of(selector: str, text: str | None = None, scroll: bool = False) -> str:
     }})()"""
 
 
-def run_all_cells(browser: LabBrowser) -> None:
-    """Run > Run All Cells, with the mouse, and wait until every code cell has run."""
+def run_all_cells(browser: LabBrowser, notebook: Path) -> None:
+    """Run > Run All Cells, with the mouse, and wait until every code cell of the notebook (file) has run: its
+    fresh kernel has numbered its last code cell, and no cell is running.
+
+    The cells are counted in the file, not on the page: the page may hold fewer of them when the run
+    starts (JupyterLab adds a long notebook's cells a few at a time) or more (another notebook open
+    beside it, as CI once showed: the 12 cells had run, and the test waited for cells that were not
+    the notebook's)."""
     # under load a click can land before the menu is ready: try again
     started = """Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
                             p => p.textContent.trim()).some(p => p !== '[ ]:')"""
@@ -178,7 +184,7 @@ def run_all_cells(browser: LabBrowser) -> None:
             if attempt == 2:
                 raise
             browser.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))")
-    n_code = browser.evaluate("document.querySelectorAll('.jp-Notebook .jp-CodeCell').length")
+    n_code = sum(cell["cell_type"] == "code" for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"])
     prompts = """Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'),
                             p => p.textContent.trim())"""
     # Under a loaded CI machine a cell can take minutes: wait while cells keep finishing, and fail only when
@@ -187,7 +193,7 @@ def run_all_cells(browser: LabBrowser) -> None:
     while True:
         shown = browser.evaluate(prompts)
         finished = sum(bool(re.fullmatch(r"\[\d+\]:", p)) for p in shown)
-        if len(shown) == n_code and finished == n_code:
+        if f"[{n_code}]:" in shown and "[*]:" not in shown:
             return
         if finished != ran or shown != last:
             ran, last, since = finished, shown, time.monotonic()
@@ -206,7 +212,7 @@ def test_explore_notebook_runs_in_jupyterlab_with_hover_and_reports(lab, tmp_pat
                          + ' .jp-KernelStatus'); return !!document.querySelector('.jp-Toolbar-kernelName')
                          && document.querySelector('.jp-Toolbar-kernelName').textContent.includes('caseseries'); })()""",
                       what="the project kernel is chosen")
-        run_all_cells(browser)
+        run_all_cells(browser, root / "notebooks" / "explore.ipynb")
         errors = browser.evaluate("""Array.from(document.querySelectorAll(
             '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'), e => e.textContent)""")
         assert errors == []
@@ -270,7 +276,7 @@ def test_the_stage_stepper_shows_a_stage_and_reveals_it_on_request(lab, tmp_path
             pass
         browser.until("!!document.querySelector('.jp-Toolbar-kernelName') && document.querySelector("
                       "'.jp-Toolbar-kernelName').textContent.includes('caseseries')", what="the project kernel")
-        run_all_cells(browser)
+        run_all_cells(browser, root / "notebooks" / "teaching.ipynb")
         heading = f"({STEPPER} && {STEPPER}.querySelector('h3').textContent)"
         revealed = f"({STEPPER} && {STEPPER}.textContent.includes('What was done and what followed'))"
         first = browser.until(heading, what="the stepper's first stage")
