@@ -10,8 +10,9 @@ and before any job, and runs one notebook: nothing passes from one report to the
     python -Xfrozen_modules=off -m caseseries.outputs.forkserver ipykernel_launcher LOG
 
 The command starts the same interpreter, with the same flags, as the kernelspec; its arguments are
-the module each kernel runs and the file the server writes to (in the render's temporary folder:
-its kernels, which share its command line, are found by it). It then reads one JSON object per line on stdin and answers each with one line:
+the module each kernel runs and the log its output goes to (its stderr, opened by :class:`ForkServer`;
+named on the command line so that the server and its kernels, which share that command line, are
+found by the render's temporary folder). It then reads one JSON object per line on stdin and answers each with one line:
 
 - ``{"imports": CODE}``: run the import statements (each on its own; one that fails is skipped:
   the notebook then fails on it with the cell's own error) -> ``{"ready": true}``;
@@ -163,7 +164,7 @@ class Forked:
 # ---------------------------------------------------------------- the server process
 
 
-def serve(module: str, requests, answers) -> dict | None:
+def serve(requests, answers) -> dict | None:
     """Answer requests until end of input (None); in a forked kernel, its request."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they end
     for line in requests:
@@ -200,10 +201,12 @@ def become_kernel(module: str, request: dict) -> None:
     os.setsid()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
+    os.close(null)
     if request.get("log"):
         out = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(out, 1)
         os.dup2(out, 2)
+        os.close(out)
     if request.get("cwd"):
         os.chdir(request["cwd"])
     if request.get("env") is not None:
@@ -220,7 +223,7 @@ def main() -> None:
     os.environ[PARENT] = str(os.getpid())
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # what an import prints goes to the log, not into the answers
-    request = serve(module, sys.stdin, answers)
+    request = serve(sys.stdin, answers)
     answers.close()  # in a kernel: the render must see the end of the answers when the server ends
     if request is not None:
         become_kernel(module, request)

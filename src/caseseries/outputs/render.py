@@ -282,7 +282,8 @@ class Execution:
         return normalise(nb, self.job.template)
 
     def abandon(self) -> None:
-        """Stop the run (something else failed): its kernel is killed and the worker thread waited for."""
+        """Stop the run (something else failed): this process's kernels are killed (:func:`stop_kernels`) and the
+        worker thread waited for."""
         stop_kernels()
         self.thread.join(30)
 
@@ -295,7 +296,8 @@ def wait_for(thread) -> None:
 
 
 def stop_kernels() -> None:
-    """Kill the Jupyter kernels this process started (they run in their own session: no signal reaches them)."""
+    """Kill the Jupyter kernels this process started, the fork server and its kernels among them (they run in
+    sessions of their own: no signal reaches them)."""
     try:
         import psutil
 
