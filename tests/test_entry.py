@@ -14,9 +14,11 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 DURING_IMPORT = """
 import os, signal, sys, time
 
+AT = sys.argv.pop(1)  # the module whose import the Ctrl-C meets; the rest is the command line
+
 class CtrlC:
     def find_spec(self, name, path=None, target=None):
-        if name == "caseseries.cli":
+        if name == AT:
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(5)
         return None
@@ -33,8 +35,15 @@ def run(code: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_ctrl_c_while_the_command_line_is_imported_ends_in_one_line():
-    done = run(DURING_IMPORT, "list")
+    done = run(DURING_IMPORT, "caseseries.cli", "list")
     assert (done.returncode, done.stderr, done.stdout) == (130, "caseseries: interrupted\n", "")
+
+
+def test_ctrl_c_while_the_signal_handler_itself_is_imported_ends_in_one_line():
+    """The few ms of importing interrupts.py (signal, threading) are covered too (make -j2 reports met them)."""
+    for module in ("caseseries.model.interrupts", "threading"):  # (signal: this harness imports it first)
+        done = run(DURING_IMPORT, module, "list")
+        assert (done.returncode, done.stderr, done.stdout) == (130, "caseseries: interrupted\n", ""), module
 
 
 def test_the_console_script_runs_the_command_line():
