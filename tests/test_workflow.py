@@ -1,4 +1,4 @@
-"""The Snakemake workflow (workflow/Snakefile) is the graph of `make reports`: from the same inputs both
+"""The Snakemake workflow (workflow/Snakefile) is the graph of `make reports` and `make exports`: from the same inputs both
 make the same set of files under reports/, byte for byte, locally and through the cluster path (issue 18).
 
 End to end, in copies of the checkout (files as in tests/test_new_case.py: tracked and untracked but
@@ -6,12 +6,13 @@ not ignored, with the checkout's .venv and node_modules linked) whose data/cases
 cases instead of the published ones, and whose kept reports are removed, so that every render runs.
 Each copy runs its own package code (PYTHONPATH=<copy>/src), so a copy is what it renders from.
 
-- `make -j2 reports` in one copy is the reference (once per test process).
-- `snakemake --cores 2` in another gives the same files; a second run has nothing to do; a failed
-  render leaves the kept notebook as it was (update(): Snakemake neither deletes it before the job
-  nor after the failure, as .PRECIOUS does for make).
+- `make -j2 reports` in one copy is the reference (once per test process), then `make -j2 exports` in it.
+- `snakemake --cores 2` in another gives the same files, and `snakemake exports` then the same exports;
+  a second run has nothing to do; a failed render leaves the kept notebook as it was (update():
+  Snakemake neither deletes it before the job nor after the failure, as .PRECIOUS does for make).
 - `snakemake --profile workflow/profiles/cluster-local`: the generic cluster executor submits the job
-  scripts a scheduler would receive, renders grouped two per job, through a local submit script.
+  scripts a scheduler would receive, the case reports as one batch (one `caseseries render` of both) and
+  the exports as one, through a local submit script.
 About 40-60 s each on 2 cores; deselect with `-m "not e2e"`.
 """
 
@@ -88,7 +89,8 @@ def same(made: dict[str, bytes], reference: dict[str, bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def by_make(tmp_path_factory) -> dict[str, bytes]:
+def by_make(tmp_path_factory) -> dict[str, dict[str, bytes]]:
+    """What `make -j2 reports` makes, and what is there after `make -j2 exports` then, by path."""
     root = project(tmp_path_factory.mktemp("make"))
     out = run(MAKE + ["-j2", "reports"], root)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
@@ -99,14 +101,25 @@ def by_make(tmp_path_factory) -> dict[str, bytes]:
         for name in (f"reports/cases/{case}.ipynb", f"reports/cases/{case}.html", f"reports/slides/{case}.slides.html"):
             assert name in made
     assert {"reports/series.ipynb", "reports/series.html", "reports/index.html"} <= set(made)
-    return made
+    out = run(MAKE + ["-j2", "exports"], root)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    exported = outputs(root)
+    for case in cases:
+        for name in (f"reports/exports/fhir/{case}.fhir.json", f"reports/exports/phenopacket/{case}.phenopacket.json",
+                     f"reports/exports/cbioportal/.{case}.done"):
+            assert name in exported
+        assert f'href="exports/fhir/{case}.fhir.json"' in exported["reports/index.html"].decode()  # the index links them
+    return {"reports": made, "exports": exported}
 
 
 def test_snakemake_makes_what_make_makes(tmp_path, by_make):
     root = project(tmp_path)
     out = run([SNAKEMAKE, "--cores", "2"], root)
     assert out.returncode == 0, out.stderr[-3000:]
-    same(outputs(root), by_make)
+    same(outputs(root), by_make["reports"])
+    out = run([SNAKEMAKE, "--cores", "2", "exports"], root)
+    assert out.returncode == 0, out.stderr[-3000:]
+    same(outputs(root), by_make["exports"])
 
     again = run([SNAKEMAKE, "--cores", "2", "-n"], root)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr, again.stderr[-2000:]
@@ -137,20 +150,66 @@ def test_snakemake_makes_what_make_makes(tmp_path, by_make):
 
 
 def test_cluster_path_makes_what_make_makes(tmp_path, by_make):
-    """The generic cluster executor with workflow/profiles/cluster-local: job scripts, grouped renders."""
+    """The generic cluster executor with workflow/profiles/cluster-local: job scripts, the reports in one batch."""
     root = project(tmp_path)
-    out = run([SNAKEMAKE, "--profile", "workflow/profiles/cluster-local"], root)
+    out = run([SNAKEMAKE, "--profile", "workflow/profiles/cluster-local", "reports"], root)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-3000:]
-    assert "Submitted group job" in log, "the renders were not grouped into one submission"
     assert "with external jobid" in log
-    same(outputs(root), by_make)
+    same(outputs(root), by_make["reports"])
     asked = submissions(root)
-    renders = [options for script, options in asked if script.count("caseseries render ") == N]
-    assert len(renders) == 1, asked  # the N renders in one submission,
-    assert renders[0] == {"mem": "700", "time": str(10 * N), "cpus-per-task": "1"}  # one after the other
+    cases = sorted(p.stem for p in (root / "data" / "cases").glob("*.yaml"))
+    renders = [(script, options) for script, options in asked if "caseseries render " in script]
+    assert len(renders) == 1, asked  # the N reports in one submission,
+    script, options = renders[0]
+    assert f"caseseries render {' '.join(cases)}" in script  # as one process, which starts each next kernel early
+    assert options == {"mem": "1000", "time": "10", "cpus-per-task": "1"}
     series = [options for script, options in asked if "caseseries series" in script]
     assert series == [{"mem": str(1000 + 2 * N), "time": "10", "cpus-per-task": "1"}]  # grows with the cases
+
+    out = run([SNAKEMAKE, "--profile", "workflow/profiles/cluster-local", "exports"], root)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    same(outputs(root), by_make["exports"])
+    exports = [script for script, _ in submissions(root) if "caseseries export " in script]
+    assert len(exports) == 1 and all(f"caseseries export {' '.join(cases)} --to {fmt}" in exports[0]
+                                     for fmt in ("fhir", "phenopacket", "cbioportal"))  # one batch, three formats
+
+
+def test_batches_split_the_reports_by_id_and_a_new_case_changes_its_batch_only(tmp_path):
+    """--config batches=K: every case in exactly one of at most K render jobs, each one `caseseries render` of its
+    cases, chosen by the id alone (not its place in the sorted list), so that a case added changes the batch it
+    joins and no other. Without it, one job per case."""
+    root = tmp_path
+    (root / "data" / "cases").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    shutil.copy2(ROOT / "notebooks" / "case_report.ipynb", root / "notebooks")
+    shutil.copytree(ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "workflow", root / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / ".venv").symlink_to(ROOT / ".venv")
+    ids = [f"case-{i:02d}" for i in range(12)]
+    for case in ids:
+        (root / "data" / "cases" / f"{case}.yaml").write_text("id: placeholder\n")  # planning reads no case
+
+    def plan(*extra: str) -> dict[str, list[str]]:
+        """For each render job a dry run plans: the ids it renders, from its shell command."""
+        out = run([SNAKEMAKE, *(f"reports/cases/{c}.ipynb" for c in ids), "-n", "-p", "--cores", "1", *extra], root)
+        assert out.returncode == 0, out.stderr[-3000:]
+        log = out.stdout + out.stderr
+        return {line.split("render ", 1)[1]: line.split("render ", 1)[1].split()
+                for line in log.splitlines() if "caseseries render " in line}
+
+    assert sorted(plan()) == ids  # one job per case
+    batches = plan("--config", "batches=4")
+    assert 1 < len(batches) <= 4
+    assert sorted(c for group in batches.values() for c in group) == ids
+    ids.append("a-new")
+    (root / "data" / "cases" / "a-new.yaml").write_text("id: placeholder\n")
+    before = {tuple(group) for group in batches.values()}
+    after = {tuple(group) for group in plan("--config", "batches=4").values()}
+    joined = next(group for group in after if "a-new" in group)
+    was = tuple(c for c in joined if c != "a-new")
+    assert after - {joined} == before - {was}  # every other batch as it was
+    assert not was or was in before
 
 
 def planned(dry_run: str) -> dict[str, int]:
@@ -171,17 +230,19 @@ def submissions(root: Path) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
-def test_the_slurm_profile_groups_and_limits_as_the_cluster_path_does():
-    """What the cluster path checks holds for Slurm: the same groups and group limits, and no fixed
-    memory for the series that would override the Snakefile's, which grows with the cases."""
+def test_the_slurm_profile_batches_and_limits_as_the_cluster_path_does():
+    """What the cluster path checks holds for Slurm: the reports in batches through the same rules (a config value,
+    no group or resource limit of its own), and no fixed memory for the series that would override the Snakefile's,
+    which grows with the cases."""
     import yaml
 
     slurm, local = (yaml.safe_load((ROOT / "workflow" / "profiles" / name / "config.yaml").read_text())
                     for name in ("slurm", "cluster-local"))
-    for key in ("groups", "resources"):
-        assert slurm[key] == local[key], key
+    for profile in (slurm, local):
+        assert [c.split("=")[0] for c in profile["config"]] == ["batches"]
+        assert int(profile["config"][0].split("=")[1]) >= 1
+        assert not {"groups", "group-components", "resources"} & set(profile)
     assert "series" not in slurm.get("set-resources", {})
-    assert not any(r.startswith("mem_mb") for r in slurm["resources"])  # it would cap the series' memory too
 
 
 def test_snakemake_keeps_one_reevaluation_timer_pending(monkeypatch):
