@@ -204,6 +204,29 @@ def row_snakemake(runs: int, n: int = 200) -> Row:
                      Timing(by_snakemake), Timing(by_make), f"`make -j2 reports`, same {n} cases", 1.1, "≤ 1.1×")
 
 
+def row_cluster(runs: int, n: int = 20) -> Row:
+    """The cluster path (workflow/profiles/cluster-local: job scripts, each pinned to one core) rendering n case reports
+    as 2 batch jobs (--config batches=2: one `caseseries render` of n/2 ids each) against one job per case."""
+    copy = workflow_copy(n)
+    env = {"CASESERIES_ROOT": str(copy), "PYTHONPATH": str(copy / "src")}
+    targets = [f"reports/cases/{p.stem}.{ext}" for p in sorted((copy / "data" / "cases").glob("*.yaml"))
+               for ext in ("ipynb", "html")]
+    snakemake = [str(copy / ".venv" / "bin" / "snakemake"), *targets, "--profile", "workflow/profiles/cluster-local",
+                 "--quiet", "--config"]
+    try:
+        batched, per_case = [], []
+        for _ in range(runs):
+            for batches, times in ((0, per_case), (2, batched)):
+                scratch.clean_reports(copy)
+                shutil.rmtree(copy / ".snakemake", ignore_errors=True)
+                times.append(run(snakemake + [f"batches={batches}"], copy, env, timeout=3600)[0])
+    finally:
+        scratch.remove(copy)
+    return ratio_row(f"cluster path, {n} synthetic case reports as 2 batch jobs (`--config batches=2`, each job on one "
+                     "core)", Timing(batched), Timing(per_case), f"one job per report, 2 at a time, same {n} cases",
+                     1.0, "≤ 1× (a batch re-renders all its cases for one edit: it must be faster)")
+
+
 def row_plan(runs: int, n: int = 10_000) -> Row:
     """The time Snakemake takes to plan n cases (dry run, nothing rendered), beside `make -n reports`."""
     copy = workflow_copy(n)
@@ -291,8 +314,8 @@ def row_test(runs: int, copy: Path) -> Row:
 
 # ---------------------------------------------------------------- main
 
-ROWS = ("setup", "validate", "load", "render", "batch", "alone", "reports", "noop", "snakemake", "plan", "series",
-        "test")
+ROWS = ("setup", "validate", "load", "render", "batch", "alone", "reports", "noop", "snakemake", "cluster", "plan",
+        "series", "test")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         attempt("reports", lambda: row_reports(args.runs, copy))
         attempt("noop", lambda: row_noop(args.quick_runs, copy))
         attempt("snakemake", lambda: row_snakemake(args.runs))
+        attempt("cluster", lambda: row_cluster(args.runs))
         attempt("plan", lambda: row_plan(args.runs))
         attempt("series", lambda: rows_series(args.runs, base))
         attempt("test", lambda: row_test(args.runs, copy))
