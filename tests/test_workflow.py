@@ -242,6 +242,7 @@ def test_the_slurm_profile_batches_and_limits_as_the_cluster_path_does():
         assert [c.split("=")[0] for c in profile["config"]] == ["batches"]
         assert int(profile["config"][0].split("=")[1]) >= 1
         assert not {"groups", "group-components", "resources"} & set(profile)
+        assert profile["keep-going"] is True  # a batch whose case does not validate stops no other batch
     assert "series" not in slurm.get("set-resources", {})
 
 
