@@ -199,6 +199,9 @@ def test_batches_split_the_reports_by_id_and_a_new_case_changes_its_batch_only(t
                 for line in log.splitlines() if "caseseries render " in line}
 
     assert sorted(plan()) == ids  # one job per case
+    for wrong in ("-1", "two", "1.5"):
+        out = run([SNAKEMAKE, "-n", "--cores", "1", "--config", f"batches={wrong}"], root)
+        assert out.returncode != 0 and "expected a whole number, 0 or more" in out.stdout + out.stderr, wrong
     batches = plan("--config", "batches=4")
     assert 1 < len(batches) <= 4
     assert sorted(c for group in batches.values() for c in group) == ids
