@@ -34,9 +34,19 @@ def published_ids() -> list[str]:
 def run_cli(*args: str, root: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
     """`caseseries ARGS` as a real process, in and for the project at root (CASESERIES_ROOT), running the package
     of this tree (src/ beside tests/): a clone's or mutmut's copy, not whichever one is installed."""
-    path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-m", "caseseries", *args], cwd=root, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "CASESERIES_ROOT": str(root), "PYTHONPATH": path})
+                          timeout=timeout, env=cli_env(root))
+
+
+def start_cli(*args: str, root: Path = ROOT) -> subprocess.Popen:
+    """`caseseries ARGS` started as run_cli runs it, not waited for; its output is captured as text."""
+    return subprocess.Popen([sys.executable, "-m", "caseseries", *args], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=cli_env(root))
+
+
+def cli_env(root: Path) -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "CASESERIES_ROOT": str(root), "PYTHONPATH": path}
 
 
 def copy_fixture_project(dest: Path, notebooks: bool = True, node_modules: bool = False) -> Path:

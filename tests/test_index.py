@@ -9,14 +9,16 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from caseseries.outputs import index, render
+from caseseries.model.files import holding
 from caseseries.model.paths import project_root
-from conftest import copy_fixture_project, run_cli
+from conftest import copy_fixture_project, run_cli, start_cli
 
 CASE = "fx-cervix-calendar"
 TEACHING = f"case-{hashlib.sha256(CASE.encode()).hexdigest()[:8]}@2020-09"  # as render.teach_name names it
@@ -72,6 +74,27 @@ def test_the_index_links_exactly_the_outputs_present(project):
         in teaching and f"{NEUTRAL}: handout</a> (stage-1 handout, for print) · " \
         f'<a href="slides/{stem}.stages.html">unfolding case deck</a>' in teaching
     assert not [i for i in ids if i in teaching] and "pembrolizumab" not in teaching  # never the case or its drug
+
+
+def _waits_for_a_lock(pid: int) -> bool:
+    """Whether process pid is blocked on a lock (/proc/locks lists a waiter as `N: -> FLOCK ... pid ...`)."""
+    return any(fields[1] == "->" and fields[5] == str(pid)
+               for fields in map(str.split, Path("/proc/locks").read_text().splitlines()) if len(fields) > 5)
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads /proc/locks (Linux)")
+def test_an_index_written_while_another_is_written_waits_and_links_what_is_there_when_it_writes(project):
+    """make or Snakemake running `reports` and `exports` together write the index twice at once; the one written
+    last must not be a page read before the other's outputs were there."""
+    put(project, f"cases/{CASE}.html")
+    with holding(project / "reports"):  # as another `caseseries index` between reading and writing
+        proc = start_cli("index", root=project)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and not _waits_for_a_lock(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        export = put(project, f"exports/fhir/{CASE}.fhir.json")  # the other writer's outputs, now complete
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert export in hrefs((project / "reports/index.html").read_text(encoding="utf-8"))
 
 
 def test_without_teaching_views_there_is_no_such_heading(project):

@@ -4,8 +4,11 @@ checked before anything runs; the error every layer raises for an output that ca
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from caseseries.model.paths import project_root
@@ -62,3 +65,17 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def holding(folder: Path) -> Iterator[None]:
+    """Run the block while holding an exclusive lock on folder, for a writer whose output lists what is in it:
+    two of them running at once (the index after the reports and after the exports) then write in turn, and the
+    last one sees both. The lock is on the folder itself, so no lock file is left behind."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -196,11 +196,15 @@ def write_index(root: Path | None = None, checked=None) -> Path:
     """Write reports/index.html for every case in data/cases; return its path. With ``checked``
     (:class:`caseseries.model.checked.Checked`), a file validated there and unchanged since is not validated again."""
     from caseseries.model.checked import open_cases
-    from caseseries.model.files import write_atomic
+    from caseseries.model.files import holding, write_atomic
 
     root = root or project_root()
     reports = root / "reports"
     cases = open_cases(None, root / "data" / "cases", checked)
+    stamp = render_stamp(root)
     path = reports / "index.html"
-    write_atomic(path, index_html(cases, reports, render_stamp(root)))
+    # What the page links is read and written under one lock: another index written at the same time (make or
+    # Snakemake running `reports` and `exports` together) cannot replace it with a page read before this one.
+    with holding(reports):
+        write_atomic(path, index_html(cases, reports, stamp))
     return path
