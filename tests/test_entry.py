@@ -15,6 +15,9 @@ DURING_IMPORT = """
 import os, signal, sys, time
 
 AT = sys.argv.pop(1)  # the module whose import the Ctrl-C meets; the rest is the command line
+# As in a terminal: a test run started in the background (`pytest &`) passes SIGINT on ignored, and Python keeps
+# an ignored SIGINT ignored until interrupts.install().
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 class CtrlC:
     def find_spec(self, name, path=None, target=None):
