@@ -118,7 +118,7 @@ slides: $(CASE_DECKS) ## a reveal.js deck per case in reports/slides (opens offl
 # again when node_modules holds another version.
 REVEAL := reports/slides/reveal.js/package.json
 $(REVEAL): | $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -c 'from pathlib import Path; from caseseries.outputs.slides import install_reveal; install_reveal(Path("reports/slides"), Path.cwd())'
+	$(BIN)/caseseries slides --reveal-only
 
 # A deck is made from the kept notebook, without running it again; reveal.js is copied next to it.
 reports/slides/%.slides.html: reports/cases/%.ipynb $(SRC_FILES) $(STAMP) $(NODE_STAMP) | $(REVEAL)

@@ -158,6 +158,30 @@ def test_missing_reveal_is_a_clear_error(tmp_path, monkeypatch):
     assert "reveal.js is not installed" in str(exc.value) and "npm ci" in str(exc.value)
 
 
+def test_slides_reveal_only_copies_reveal_js_and_nothing_else(tmp_path):
+    """What make and Snakemake run once before the decks: reveal.js beside them, no deck, no half folder."""
+    root = copy_fixture_project(tmp_path / "project", notebooks=False, node_modules=True)
+    done = run_cli("slides", "--reveal-only", root=root)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert [p.name for p in (root / "reports/slides").iterdir()] == ["reveal.js"]
+    assert (root / "reports/slides/reveal.js/package.json").read_bytes() == \
+        (ROOT / "node_modules/reveal.js/package.json").read_bytes()
+    refused = run_cli("slides", "--reveal-only", "fx-lung-egfr", root=root)
+    assert refused.returncode == 2 and "--reveal-only takes no case" in refused.stderr
+
+
+def test_an_interrupted_reveal_copy_leaves_no_half_folder(tmp_path, monkeypatch):
+    from caseseries.outputs import reveal
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reveal.shutil, "copy2", interrupted)  # the last step before the rename
+    with pytest.raises(KeyboardInterrupt):
+        reveal.install_reveal(tmp_path / "slides", root=ROOT)
+    assert list((tmp_path / "slides").iterdir()) == []
+
+
 def test_package_json_pins_reveal_exactly():
     package = json.loads((ROOT / "package.json").read_text())
     lock = json.loads((ROOT / "package-lock.json").read_text())

@@ -182,9 +182,16 @@ def _teach_stages(args: argparse.Namespace) -> int:
 
 
 def cmd_slides(args: argparse.Namespace) -> int:
-    from caseseries.outputs.slides import SlidesError, render_case_decks
+    from caseseries.model.paths import project_root
+    from caseseries.outputs.slides import SlidesError, install_reveal, render_case_decks
 
     try:
+        if args.reveal_only:
+            if args.case_ids or args.single_file:
+                print("caseseries slides: --reveal-only takes no case and no --single-file", file=sys.stderr)
+                return 2
+            install_reveal(project_root() / "reports" / "slides")
+            return 0
         render_case_decks(args.case_ids, progress=sys.stderr, single_file=args.single_file)
     except SlidesError as exc:
         print(f"caseseries slides: {exc}", file=sys.stderr)
@@ -371,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case_ids", nargs="*", metavar="CASE_ID")
     p.add_argument("--single-file", action="store_true",
                    help="reveal.js written into each deck (one HTML file, still no network) instead of reveal.js/ beside it")
+    p.add_argument("--reveal-only", action="store_true",
+                   help="only copy reveal.js into reports/slides, as make and Snakemake do once before the decks")
     p.set_defaults(func=cmd_slides)
 
     p = sub.add_parser("care", help="CARE checklist coverage of the cases (default: the whole series)")

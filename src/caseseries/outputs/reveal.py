@@ -69,10 +69,14 @@ def install_reveal(slides_dir: Path, root: Path | None = None) -> Path:
         return target
     staging = slides_dir / f".{REVEAL_DIR}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(source / "dist", staging / "dist", ignore=shutil.ignore_patterns("*.map", "*.esm.js"))
-    shutil.copytree(source / "plugin" / "notes", staging / "plugin" / "notes", ignore=shutil.ignore_patterns("*.esm.js"))
-    for name in ("LICENSE", "package.json"):
-        shutil.copy2(source / name, staging / name)
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    try:
+        shutil.copytree(source / "dist", staging / "dist", ignore=shutil.ignore_patterns("*.map", "*.esm.js"))
+        shutil.copytree(source / "plugin" / "notes", staging / "plugin" / "notes",
+                        ignore=shutil.ignore_patterns("*.esm.js"))
+        for name in ("LICENSE", "package.json"):
+            shutil.copy2(source / name, staging / name)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    finally:  # an interrupted or failed copy leaves no half folder (after the rename there is none)
+        shutil.rmtree(staging, ignore_errors=True)
     return target
