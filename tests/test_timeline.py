@@ -307,6 +307,10 @@ def relative() -> Case:
 
 @pytest.mark.parametrize("stated, words", [
     ("io", "the date of immunotherapy begins (not reported)"),  # the origin's label, in a sentence
+    ("on or before io", "on or before immunotherapy begins"),  # a bound that is an item: its name, once
+    ("between b and io", "between the follow-up and immunotherapy begins"),
+    ("between b + 1 month and io", "between 2 months before immunotherapy begins and immunotherapy begins "
+                                   "(after the follow-up)"),
     ("io + 2 weeks", "2 weeks after immunotherapy begins"),  # from the origin: as stated
     ("io - 1 month", "1 month before immunotherapy begins"),
     ("io + >2 months", "more than 2 months after immunotherapy begins"),

@@ -619,10 +619,15 @@ class Timeline:
         if isinstance(spec, CalendarDate | Season):
             return str(spec)
         if isinstance(spec, Bounded):
-            lower = self._bound_words(spec.after, upper=False) if spec.after is not None else None
-            upper = self._bound_words(spec.before, upper=True) if spec.before is not None else None
+            # Off the calendar, a bound that is an item itself reads as its name ("on or before radiotherapy
+            # begins"), not as that item's own date in words with the name again in brackets.
+            named = {id(ref) for ref in (spec.after, spec.before)
+                     if raw.axis != CALENDAR and isinstance(ref, RelativeDate) and not ref.amount and not ref.at_least}
+            lower, upper = ((None if ref is None else self.name_of(ref.anchor) if id(ref) in named
+                             else self._bound_words(ref, upper=ref is spec.before))
+                            for ref in (spec.after, spec.before))
             names = [f"{'after' if ref is spec.after else 'before'} {self.name_of(ref.anchor)}"
-                     for ref in (spec.after, spec.before) if isinstance(ref, RelativeDate)]
+                     for ref in (spec.after, spec.before) if isinstance(ref, RelativeDate) and id(ref) not in named]
             why = f" ({', '.join(names)})" if names else ""
             if lower and upper:
                 return f"between {lower} and {upper}{why}"
