@@ -438,8 +438,9 @@ def figure_image(fig, description: str | None = None) -> FigureImage:
     from caseseries.views import plots
 
     alt = " ".join(t for t in (description, getattr(fig, "alt_text", "")) if t) or None
-    png = plots.png_bytes(fig)
-    svg = plots.svg_text(fig)  # after the PNG: it sets the texts' font family for the SVG
+    box = plots.tight_box(fig)
+    png = plots.png_bytes(fig, box)
+    svg = plots.svg_text(fig, box)  # after the PNG: it sets the texts' font family for the SVG
     plt.close(fig)
     return FigureImage(png, svg, alt)
 
