@@ -60,7 +60,7 @@ reports/cases/%.ipynb reports/cases/%.html: data/cases/%.yaml notebooks/case_rep
 # prerequisite so that adding or removing a case file re-renders them. The `%` (matching
 # ".") makes this one rule for two files, run once, as with the case reports above.
 reports/series%ipynb reports/series%html: $(CASE_FILES) data/cases $(DRUGS) notebooks/case_series.ipynb $(SRC_FILES) $(STAMP)
-	$(BIN)/caseseries series
+	$(BIN)/caseseries series --no-index
 
 reports/index.html: $(CASE_REPORTS) reports/series.html $(CASE_DECKS) data/cases $(SRC_FILES) $(STAMP)
 	$(BIN)/caseseries index

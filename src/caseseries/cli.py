@@ -258,7 +258,8 @@ def cmd_series(args: argparse.Namespace) -> int:
     except RenderError as exc:
         print(f"caseseries: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {display_path(write_index(checked=unpacked(job.checked)))}", file=sys.stderr)
+    if not args.no_index:
+        print(f"wrote {display_path(write_index(checked=unpacked(job.checked)))}", file=sys.stderr)
     return 0
 
 
@@ -405,6 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print this table instead of rendering: comparison, alignment, swimmer, unplaced, "
                         "kinetics, marker-notes, drugs")
     p.add_argument("--format", choices=("csv", "markdown"), default="csv")
+    p.add_argument("--no-index", action="store_true",
+                   help="leave reports/index.html alone (make and Snakemake write it after every page it links)")
     p.set_defaults(func=cmd_series)
 
     p = sub.add_parser("export", help="write cases as FHIR R4B bundles (mCODE model), cBioPortal timeline files "
