@@ -97,6 +97,20 @@ def test_an_index_written_while_another_is_written_waits_and_links_what_is_there
     assert export in hrefs((project / "reports/index.html").read_text(encoding="utf-8"))
 
 
+def test_a_file_system_without_locks_still_gets_its_index(project, monkeypatch):
+    """Some cluster file systems refuse flock (ENOLCK): the index is then written without the lock, not lost."""
+    import errno
+    import fcntl
+
+    def refused(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", refused)
+    put(project, f"cases/{CASE}.html")
+    index.write_index(project)
+    assert f"cases/{CASE}.html" in hrefs((project / "reports/index.html").read_text(encoding="utf-8"))
+
+
 def test_without_teaching_views_there_is_no_such_heading(project):
     page = index.write_index(project).read_text(encoding="utf-8")
     assert "Teaching views" not in page and "<script" not in page and "http" not in page
