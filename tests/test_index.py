@@ -92,7 +92,9 @@ def test_an_index_written_while_another_is_written_waits_and_links_what_is_there
         deadline = time.monotonic() + 120
         while proc.poll() is None and not _waits_for_a_lock(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
+        waited = _waits_for_a_lock(proc.pid)
         export = put(project, f"exports/fhir/{CASE}.fhir.json")  # the other writer's outputs, now complete
+    assert waited, "the second index did not wait for the first"
     assert proc.wait(timeout=120) == 0, proc.stderr.read()
     assert export in hrefs((project / "reports/index.html").read_text(encoding="utf-8"))
 

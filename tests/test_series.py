@@ -396,7 +396,7 @@ def test_a_subset_with_another_time_0_renders(project):
     (project / "reports/index.html").unlink(missing_ok=True)
     out = cli(project, "series", CERVIX, NEW, "--align-on", "diagnosis", "--no-index")  # as make and Snakemake run it
     assert out.returncode == 0, out.stderr
-    assert not (project / "reports/index.html").exists() and "index" not in out.stderr
+    assert not (project / "reports/index.html").exists() and "index.html" not in out.stderr
     nb = json.loads((project / "reports/series.ipynb").read_text())
     assert nb["metadata"]["papermill"]["parameters"] == {"case_ids": [CERVIX, NEW], "align_on": "diagnosis"}
     shown = json.dumps([c.get("outputs", []) for c in nb["cells"][:4]])

@@ -619,15 +619,20 @@ class Timeline:
         if isinstance(spec, CalendarDate | Season):
             return str(spec)
         if isinstance(spec, Bounded):
-            # Off the calendar, a bound that is an item itself reads as its name ("on or before radiotherapy
-            # begins"), not as that item's own date in words with the name again in brackets.
-            named = {id(ref) for ref in (spec.after, spec.before)
-                     if raw.axis != CALENDAR and isinstance(ref, RelativeDate) and not ref.amount and not ref.at_least}
-            lower, upper = ((None if ref is None else self.name_of(ref.anchor) if id(ref) in named
-                             else self._bound_words(ref, upper=ref is spec.before))
-                            for ref in (spec.after, spec.before))
+            def item_itself(ref) -> bool:
+                # Off the calendar, a bound that is an item itself reads as its name ("on or before radiotherapy
+                # begins"), not as that item's own date in words with the name again in brackets.
+                return (raw.axis != CALENDAR and isinstance(ref, RelativeDate)
+                        and not ref.amount and not ref.at_least)
+
+            def bound(ref, upper: bool) -> str | None:
+                if ref is None:
+                    return None
+                return self.name_of(ref.anchor) if item_itself(ref) else self._bound_words(ref, upper)
+
+            lower, upper = bound(spec.after, upper=False), bound(spec.before, upper=True)
             names = [f"{'after' if ref is spec.after else 'before'} {self.name_of(ref.anchor)}"
-                     for ref in (spec.after, spec.before) if isinstance(ref, RelativeDate) and id(ref) not in named]
+                     for ref in (spec.after, spec.before) if isinstance(ref, RelativeDate) and not item_itself(ref)]
             why = f" ({', '.join(names)})" if names else ""
             if lower and upper:
                 return f"between {lower} and {upper}{why}"
