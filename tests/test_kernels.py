@@ -229,3 +229,93 @@ def test_an_import_that_prints_leaves_the_fork_server_answering(tmp_path):
                for case_id in IDS}
     assert len(parents) == 1 and parents != {str(proc.pid)}  # still forked, from one server
     assert_nothing_left(temp, proc.pid)
+
+
+# ---------------------------------------------------------------- a client ready without waiting for silence
+
+
+def kernel_info_reply(request: str) -> dict:
+    return {"msg_type": "kernel_info_reply", "parent_header": {"msg_id": request},
+            "content": {"protocol_version": "5.3"}}
+
+
+def status(state: str, request: str) -> dict:
+    return {"msg_type": "status", "parent_header": {"msg_id": request}, "content": {"execution_state": state}}
+
+
+class Replayed:
+    """A channel that hands out the given messages in order; None is a silence (nothing within the timeout)."""
+
+    def __init__(self, messages: list):
+        self.messages = list(messages)
+
+    async def get_msg(self, timeout=None):
+        import queue
+
+        if not self.messages or self.messages[0] is None:
+            if self.messages:
+                self.messages.pop(0)
+            raise queue.Empty
+        return self.messages.pop(0)
+
+
+def scripted_client(shell: list, iopub: list, alive: bool = True):
+    """A ReadyClient talking to a script: its kernel_info requests are r1, r2, ...; its channels replay messages."""
+    from caseseries.outputs.kernels import ReadyClient
+
+    class Scripted(ReadyClient):
+        shell_channel = property(lambda self: self._shell)
+        iopub_channel = property(lambda self: self._iopub)
+
+        def kernel_info(self):
+            self.asked += 1
+            return f"r{self.asked}"
+
+        async def _async_is_alive(self):
+            return alive
+
+    client = Scripted()
+    client._shell, client._iopub, client.asked = Replayed(shell), Replayed(iopub), 0
+    return client
+
+
+def test_a_kernel_is_ready_at_its_idle_status_for_kernel_info_not_after_a_silence():
+    """jupyter_client's own client then reads IOPub until 0.2 s pass with nothing: this one stops at the idle status
+    of its request, and what the kernel says after it is left for the notebook's run."""
+    import asyncio
+
+    later = {"msg_type": "stream", "parent_header": {"msg_id": "cell"}, "content": {"text": "x"}}
+    client = scripted_client([kernel_info_reply("r1")], [status("busy", "r1"), status("idle", "r1"), later])
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert client.asked == 1
+    assert client.iopub_channel.messages == [later]
+
+
+def test_a_client_whose_iopub_is_not_connected_yet_asks_again_and_waits_for_its_own_request():
+    """A subscriber misses what was published before it connected: no idle within 0.2 s means ask again; a late
+    status of the first request does not make the second one ready."""
+    import asyncio
+
+    client = scripted_client([kernel_info_reply("r1"), status("busy", "x"), kernel_info_reply("r2")],
+                             [None, status("idle", "r1"), status("busy", "r2"), status("idle", "r2")])
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert client.asked == 2
+    assert client.iopub_channel.messages == []
+
+
+@pytest.mark.parametrize("alive, message", [(False, "Kernel died before replying to kernel_info"),
+                                            (True, "Kernel didn't respond in 0 seconds")])
+def test_a_kernel_that_never_answers_fails_the_wait_as_jupyter_clients_own_would(alive, message):
+    import asyncio
+
+    client = scripted_client([], [], alive=alive)
+    with pytest.raises(RuntimeError, match=message):
+        asyncio.run(client.wait_for_ready(timeout=0))
+
+
+def test_the_kernels_managers_make_ready_clients():
+    from caseseries.outputs.kernels import OnceKernelManager, ReadyClient
+
+    manager = OnceKernelManager(kernel_name="caseseries")
+    client = manager.client()
+    assert isinstance(client, ReadyClient) and manager.clients == [client]
