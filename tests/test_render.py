@@ -127,3 +127,29 @@ def test_a_cell_that_never_finishes_fails_its_render_in_one_line(tmp_path, monke
     message = str(failed.value)
     assert message.startswith("render slow: the notebook did not run: CellTimeoutError:")
     assert "2 seconds" in message and "\n" not in message
+
+
+def test_one_exporter_per_process_makes_each_page_and_deck_as_a_new_exporter_would():
+    """The HTML and reveal.js exporters are made once per process (a new one compiles its templates again): a page
+    or deck made after another is byte for byte the one a fresh exporter makes."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from caseseries.outputs import render as rendering, slides
+
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+    notebooks = {
+        "First case": new_notebook(cells=[new_markdown_cell("# First\n\nA *case* & its text"), new_code_cell(
+            "table", outputs=[new_output("display_data", data={"text/html": "<table><tr><td>a</td></tr></table>",
+                                                               "text/plain": "a"})])]),
+        "Second case": new_notebook(cells=[new_markdown_cell("## Second\n\n- one\n- two"), new_code_cell(
+            "figure", outputs=[new_output("display_data", data={"image/png": pixel, "text/plain": "<figure>"})])]),
+    }
+    made = {title: (rendering.to_html(nb, title), slides.to_slides(nb, title)) for title, nb in notebooks.items()}
+    assert rendering.html_exporter() is rendering.html_exporter()
+    for title, nb in notebooks.items():
+        rendering.html_exporter.cache_clear()
+        slides.slides_exporter.cache_clear()
+        assert (rendering.to_html(nb, title), slides.to_slides(nb, title)) == made[title]
+        assert title in made[title][0] and title in made[title][1]
+    assert made["First case"][0] != made["Second case"][0]

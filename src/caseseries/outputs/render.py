@@ -16,6 +16,7 @@ killed process is removed by the next render.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -337,16 +338,22 @@ def normalise(nb: nbformat.NotebookNode, template: Path | None = None) -> nbform
 
 def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     """Offline HTML: inputs hidden, figures embedded, no script or font fetched from the network."""
+    nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = title
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+@functools.cache
+def html_exporter():
+    """The HTML exporter, made once per process: a new one compiles its Jinja templates again (≈ 0.1 s a page)."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="caseseries", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    nb = nbformat.from_dict(nb)
-    nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    return exporter
 
 
 TEMP_PREFIX = "caseseries-"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 from pathlib import Path
 
 import nbformat
@@ -25,10 +26,23 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def to_slides(nb: nbformat.NotebookNode, title: str, single_file: bool = False) -> str:
     """A reveal.js deck: inputs hidden, figures embedded, reveal.js from ./reveal.js (or inline), no network."""
-    from nbconvert import SlidesExporter
-
     from caseseries.outputs.slide_fit import fit_notebook
     from caseseries.outputs.slide_html import LAYOUT
+
+    nb = nbformat.from_dict(copy.deepcopy(nb))
+    for cell in nb.cells:  # the parameters give the case away (case_id): never on a slide
+        if {"parameters", "injected-parameters"} & set(cell.get("metadata", {}).get("tags", [])):
+            cell.metadata["slideshow"] = {"slide_type": "skip"}
+    nb.metadata["title"] = title
+    body, _ = slides_exporter().from_notebook_node(fit_notebook(nb), resources={
+        "metadata": {"name": title}, "slide_layout": dataclasses.asdict(LAYOUT)})
+    return inline_reveal(body) if single_file else body
+
+
+@functools.cache
+def slides_exporter():
+    """The reveal.js exporter, made once per process: a new one compiles its Jinja templates again."""
+    from nbconvert import SlidesExporter
 
     exporter = SlidesExporter(
         template_name="caseseries-slides", extra_template_basedirs=[str(TEMPLATES)],
@@ -38,14 +52,7 @@ def to_slides(nb: nbformat.NotebookNode, title: str, single_file: bool = False) 
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    nb = nbformat.from_dict(copy.deepcopy(nb))
-    for cell in nb.cells:  # the parameters give the case away (case_id): never on a slide
-        if {"parameters", "injected-parameters"} & set(cell.get("metadata", {}).get("tags", [])):
-            cell.metadata["slideshow"] = {"slide_type": "skip"}
-    nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(fit_notebook(nb), resources={
-        "metadata": {"name": title}, "slide_layout": dataclasses.asdict(LAYOUT)})
-    return inline_reveal(body) if single_file else body
+    return exporter
 
 
 def case_deck(case_id: str, root: Path | None = None) -> tuple[Path, Path, str]:
