@@ -239,15 +239,15 @@ class Execution:
     def __init__(self, job: Job, papermill, pool):
         self.job, self.pool = job, pool
         self.kernel = pool.take()
-        self.out = pool.folder / f"out-{self.kernel.index}.ipynb"
         self.box: dict = {}
         self.thread = threading.Thread(target=self._work, args=(papermill,), name="caseseries-papermill", daemon=True)
         self.thread.start()
 
     def _work(self, papermill) -> None:
         try:
-            self.pool.run(self.kernel, lambda km: papermill.execute_notebook(
-                str(self.job.template), str(self.out), parameters=self.job.parameters, kernel_name=KERNEL,
+            # No output path: the run notebook is handed over as it is, not written to a file and read back.
+            self.box["notebook"] = self.pool.run(self.kernel, lambda km: papermill.execute_notebook(
+                str(self.job.template), None, parameters=self.job.parameters, kernel_name=KERNEL,
                 progress_bar=False, cwd=str(project_root()), request_save_on_cell_execute=False, km=km,
                 execution_timeout=CELL_SECONDS,
             ))
@@ -278,9 +278,7 @@ class Execution:
                               f"{message[:300]}{said}") from None
         if exc is not None:
             raise exc
-        nb = nbformat.read(self.out, as_version=4)
-        self.out.unlink()
-        return normalise(nb, self.job.template)
+        return normalise(self.box["notebook"], self.job.template)
 
     def abandon(self) -> None:
         """Stop the run (something else failed): this process's kernels are killed (:func:`stop_kernels`) and the
