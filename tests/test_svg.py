@@ -121,3 +121,29 @@ def test_a_deck_shows_each_figure_as_svg_with_its_alt_text(rendered):
     page = BeautifulSoup((rendered / f"{CASE}.html").read_text(), "html.parser")
     shown = [(i["src"], i["alt"]) for i in deck.find_all("img")]
     assert shown and shown == [(i["src"], i["alt"]) for i in page.find_all("img")]
+
+
+@pytest.mark.parametrize("time_axis", ["calendar", "months"])
+def test_one_layout_for_both_exports_gives_the_box_and_png_of_savefigs_own_tight_layout(cases, time_axis):
+    """tight_box measures a figure without the draw savefig(bbox_inches="tight") does first: the box is the one
+    measured after that draw, and the PNG is the bytes savefig gives when it lays the figure out itself."""
+    import matplotlib.pyplot as plt
+
+    from caseseries.views import plots
+
+    drawn = 0
+    for case in cases.all():
+        for draw in (plots.timeline_figure, plots.marker_figure):
+            own, once = draw(case, time_axis), draw(case, time_axis)
+            if own is None:
+                continue
+            box = plots.tight_box(once)
+            own.draw_without_rendering()  # what savefig does before it measures
+            pad = matplotlib.rcParams["savefig.pad_inches"]
+            after_a_draw = own.get_tightbbox(own.canvas.get_renderer()).padded(pad)
+            assert box.bounds == after_a_draw.bounds, (case.case_id, draw.__name__)
+            assert plots.png_bytes(once, box) == plots.png_bytes(own), (case.case_id, draw.__name__)
+            plt.close(own)
+            plt.close(once)
+            drawn += 1
+    assert drawn >= 4

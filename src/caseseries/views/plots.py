@@ -699,9 +699,13 @@ SVG_RC = {"svg.hashsalt": "caseseries", "svg.fonttype": "none", "font.sans-serif
 
 def tight_box(fig: Figure) -> Bbox:
     """The area savefig(bbox_inches="tight") keeps, in inches, laid out once: the PNG and the SVG of a figure given
-    it skip a layout pass each (a draw and a measure of every text; 13-18% of the figures' export time)."""
+    it skip a layout pass each (a draw and a measure of every text; 13-18% of the figures' export time).
+
+    Measured without the draw savefig does first: get_tightbbox updates what it measures itself (ticks,
+    title position, annotation positions), and the figures are already laid out by tight_layout. The
+    same bytes for each of 522 figures (every case, fixture and 120 synthetic cases, both axes, the
+    series), 5% faster."""
     fig.set_layout_engine(None)  # tight_layout() left a placeholder, which makes every savefig lay out again
-    fig.draw_without_rendering()
     return fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
 
 
