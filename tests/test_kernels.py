@@ -114,6 +114,27 @@ def test_each_kernel_is_used_once_with_its_imports_done(tmp_path):
     assert_nothing_left(temp)
 
 
+def test_the_next_job_is_made_ready_while_one_runs_but_no_two_notebooks_run_at_once(tmp_path):
+    """Each job's papermill connects to its kernel while the job before runs, and holds its first cell until
+    that job has ended: every report's cells run after the last cell of the report before."""
+    root = tiny_project(
+        tmp_path / "project",
+        'import time\nprint("start", time.time())',
+        'time.sleep(0.5)\nprint("end", time.time())',
+    )
+    temp = tmp_path / "tmp"
+    out = cli(root, temp, "render", *IDS)
+    assert out.returncode == 0, out.stderr
+    spans = []
+    for case_id in IDS:
+        text = printed(root / "reports" / "cases" / f"{case_id}.ipynb")
+        spans.append((float(re.search(r"start (\S+)", text).group(1)), float(re.search(r"end (\S+)", text).group(1))))
+    assert len(spans) >= 3
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        assert start >= end, "a report's first cell ran before the report before had ended"
+    assert_nothing_left(temp)
+
+
 def test_kernels_start_as_usual_when_the_fork_server_is_gone(tmp_path):
     """A fork server that ended (killed, crashed) costs the warm start, not the render."""
     from caseseries.outputs import render

@@ -7,12 +7,13 @@ under /tmp); the connection files go to the render's temporary folder.
 
 Kernels are forked from a fork server that has done every job's imports once
 (:mod:`caseseries.outputs.forkserver`), or launched as the kernelspec says when it cannot serve.
-:class:`Kernels` starts the kernel of the next job while the current job runs and runs in it,
-silently, the imports of that job (:func:`warm_up_code`), through a client of its own that is
-closed in the thread that made it: a ZeroMQ socket belongs to one thread (handing the warm-up
-client on to nbclient's thread made libzmq abort now and then, "signaler.cpp:238"). A job then
-starts on a kernel whose start-up and heavy imports are done; nbclient connects its own client. Each kernel
-runs one notebook and is then shut down: nothing passes from one report to the next.
+:class:`Kernels` starts a job's kernel when the job is taken (render.run takes the next job while
+the current one runs) and runs in it, silently, the imports of that job (:func:`warm_up_code`),
+through a client of its own that is closed in the thread that made it: a ZeroMQ socket belongs to
+one thread (handing the warm-up client on to nbclient's thread made libzmq abort now and then,
+"signaler.cpp:238"). A job then starts on a kernel whose start-up and heavy imports are done;
+nbclient connects its own client, a :class:`ReadyClient`. Each kernel runs one notebook and is then
+shut down: nothing passes from one report to the next.
 
 A kernel process's own output (ipykernel's warnings and the tracebacks of its shutdown, not a
 cell's output, which reaches the notebook) goes to a log beside its connection file: a render
@@ -41,7 +42,7 @@ from traitlets import Any, List, Type
 from caseseries.outputs.forkserver import Forked, ForkServer, ForkServerError
 
 HISTORY = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts its kernels: no history database
-AHEAD = 1  # kernels started beyond the one in use: one more process beside the running report
+AHEAD = 0  # kernels started beyond the one taken: none, as render.run takes the next job's kernel while a job runs
 READY_SECONDS = 120  # start-up and imports; a kernel not ready by then fails its job
 
 

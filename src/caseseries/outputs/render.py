@@ -133,27 +133,35 @@ def teach_name(case_id: str, cut) -> str:
 
 
 def run(jobs: list[Job], progress=sys.stderr) -> None:
-    """Render every job in this process, in order. Each job's kernel is forked ahead, while the job before runs,
-    from a server that did the imports once (kernels.py); the job before's pages are made and written while this
-    job's notebook runs."""
+    """Render every job in this process, in order, one notebook running at a time.
+
+    While a job's notebook runs, the next job is made ready: its kernel forked from a server that did the
+    imports once (kernels.py), papermill's set-up done and its client connected, its first cell held
+    (:class:`Execution`); and the job before's pages are made and written.
+    """
     check_writable([p for job in jobs for p in (job.notebook, job.html, job.slides) if p is not None])
+    if not jobs:
+        return
     with kernels_for(jobs) as pool:  # the fork server does its imports while papermill is imported
         import papermill  # heavy: imported only when rendering
 
         ran = None  # the job before, its notebook run: (n, job, notebook, when it started)
+        following = Execution(jobs[0], papermill, pool)
         for n, job in enumerate(jobs, 1):
             started = time.perf_counter()
             print(f"[{n}/{len(jobs)}] {job.name}: executing {job.template.name} ...", file=progress, flush=True)
-            running = Execution(job, papermill, pool)
+            running, following = following.go(), None
             try:
+                following = Execution(jobs[n], papermill, pool) if n < len(jobs) else None
                 if ran is not None:
                     write_job(*ran, len(jobs), progress)
+                ran = (n, job, running.result(), started)
             except BaseException:
-                running.abandon()
+                for execution in (running, following):
+                    if execution is not None:
+                        execution.abandon()
                 raise
-            ran = (n, job, running.result(), started)
-        if ran is not None:
-            write_job(*ran, len(jobs), progress)
+        write_job(*ran, len(jobs), progress)
 
 
 def write_job(n: int, job: Job, nb: nbformat.NotebookNode, started: float, total: int, progress) -> None:
@@ -224,11 +232,15 @@ def execute(job: Job, papermill, pool=None) -> nbformat.NotebookNode:
     if pool is None:
         with kernels_for([job]) as pool:
             return execute(job, papermill, pool)
-    return Execution(job, papermill, pool).result()
+    return Execution(job, papermill, pool).go().result()
 
 
 class Execution:
-    """A job's notebook running in the pool's next kernel, in a worker thread, while this thread goes on.
+    """A job's notebook in the pool's next kernel, run by papermill in a worker thread while this thread goes on.
+
+    It starts held: papermill reads and parameterises the template, connects to the kernel once that
+    is ready, and waits before the first cell (nbclient's ``on_notebook_start`` hook) until :meth:`go`.
+    So the next job's set-up is done while the job before runs, and no two notebooks run at once.
 
     Signals reach only the main thread, so Ctrl-C (or SIGTERM through the CLI) interrupts at once,
     while the main thread waits in :meth:`result` or does anything else: the kernels are stopped
@@ -240,19 +252,34 @@ class Execution:
         self.job, self.pool = job, pool
         self.kernel = pool.take()
         self.box: dict = {}
+        self.turn = threading.Event()  # set: the first cell may run
+        self.abandoned = False
         self.thread = threading.Thread(target=self._work, args=(papermill,), name="caseseries-papermill", daemon=True)
         self.thread.start()
+
+    def go(self) -> Execution:
+        """Let the notebook run (its set-up may still be under way)."""
+        self.turn.set()
+        return self
 
     def _work(self, papermill) -> None:
         try:
             # No output path: the run notebook is handed over as it is, not written to a file and read back.
+            # No cwd: the kernel runs in the project already, and papermill's chdir would change this process's
+            # working folder under the other job's papermill thread.
             self.box["notebook"] = self.pool.run(self.kernel, lambda km: papermill.execute_notebook(
                 str(self.job.template), None, parameters=self.job.parameters, kernel_name=KERNEL,
-                progress_bar=False, cwd=str(project_root()), request_save_on_cell_execute=False, km=km,
-                execution_timeout=CELL_SECONDS,
+                progress_bar=False, request_save_on_cell_execute=False, km=km, execution_timeout=CELL_SECONDS,
+                on_notebook_start=self._wait_for_turn,
             ))
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             self.box["error"] = exc
+
+    def _wait_for_turn(self, **_) -> None:
+        """nbclient's hook once the kernel is connected and ready: hold the first cell until :meth:`go`."""
+        self.turn.wait()
+        if self.abandoned:
+            raise RenderError(f"render {self.job.name}: not run (the render stopped)")
 
     def result(self) -> nbformat.NotebookNode:
         """The normalised notebook, once run; a failure as one RenderError line."""
@@ -281,8 +308,10 @@ class Execution:
         return normalise(self.box["notebook"], self.job.template)
 
     def abandon(self) -> None:
-        """Stop the run (something else failed): this process's kernels are killed (:func:`stop_kernels`) and the
-        worker thread waited for."""
+        """Stop the run (something else failed): this process's kernels are killed (:func:`stop_kernels`), a held
+        notebook is let go without running, and the worker thread waited for."""
+        self.abandoned = True
+        self.turn.set()
         stop_kernels()
         self.thread.join(30)
 
