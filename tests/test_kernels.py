@@ -340,3 +340,34 @@ def test_the_kernels_managers_make_ready_clients():
     manager = OnceKernelManager(kernel_name="caseseries")
     client = manager.client()
     assert isinstance(client, ReadyClient) and manager.clients == [client]
+
+
+def test_the_pools_event_loop_runs_one_coroutine_at_a_time_whichever_thread_asks(tmp_path):
+    """The main thread takes the next job's kernel on the pool's loop while the job that just ended asks its kernel,
+    from its own thread, to shut down on the same loop: the second waits for the first ("This event loop is
+    already running" otherwise, seen in CI with notebooks that end at once)."""
+    import asyncio
+    import threading
+
+    from caseseries.outputs.kernels import Kernels
+
+    pool = Kernels([[]], "caseseries", tmp_path, tmp_path, tmp_path)
+    pool.loop, pool.turns = asyncio.new_event_loop(), threading.Lock()  # as entering makes them
+    inside = threading.Event()
+
+    async def shutting_down():
+        inside.set()
+        await asyncio.sleep(0.3)
+        return "asked to shut down"
+
+    async def taking():
+        return "taken"
+
+    said = {}
+    worker = threading.Thread(target=lambda: said.update(worker=pool._on_loop(shutting_down())))
+    worker.start()
+    assert inside.wait(10)
+    said["main"] = pool._on_loop(taking())
+    worker.join(10)
+    pool.loop.close()
+    assert said == {"worker": "asked to shut down", "main": "taken"}

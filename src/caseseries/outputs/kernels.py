@@ -162,9 +162,9 @@ class Kernels:
 
     Entering starts the fork server (:mod:`caseseries.outputs.forkserver`: the imports of every job,
     done once), or without one the first kernel; taking kernel n starts kernel n + AHEAD. Kernels are
-    launched, asked to shut down and waited for on this object's event loop, in the thread that
-    takes them (the main thread, which alone receives Ctrl-C: no kernel starts after it); each
-    is made ready in a thread of its own. Leaving shuts every kernel down by a shutdown request;
+    launched and waited for on this object's event loop in the thread that takes them (the main
+    thread, which alone receives Ctrl-C: no kernel starts after it), and asked to shut down on it by
+    the thread that ran the job, one coroutine at a time; each is made ready in a thread of its own. Leaving shuts every kernel down by a shutdown request;
     leaving on an interrupt (Ctrl-C) kills them.
     """
 
@@ -185,6 +185,7 @@ class Kernels:
         import zmq.asyncio
 
         self.loop = asyncio.new_event_loop()
+        self.turns = threading.Lock()  # the loop runs one coroutine at a time: see _on_loop
         self.context = zmq.asyncio.Context()
         self.forkserver = self._forkserver()
         if self.forkserver is None:
@@ -201,7 +202,7 @@ class Kernels:
         """The next job's kernel (started, maybe not ready yet); the kernels ahead of it start now."""
         self.taken += 1
         self._start_up_to(self.taken + AHEAD)
-        self.loop.run_until_complete(self._reap())
+        self._on_loop(self._reap())
         return self.kernels[self.taken - 1]
 
     def run(self, kernel: Kernel, execute):
@@ -220,11 +221,11 @@ class Kernels:
         shutdown request would close its sockets under the running import, which ipykernel reports)."""
         unused = [kernel for kernel in self.kernels if not kernel.retired]
         for kernel in unused:
-            self.loop.run_until_complete(self._kill(kernel))
+            self._on_loop(self._kill(kernel))
         for kernel in unused:
             kernel.preparing.join()  # it ends with its kernel
             self._retire(kernel, request=False)
-        self.loop.run_until_complete(self._reap(wait=True))
+        self._on_loop(self._reap(wait=True))
         if self.forkserver is not None:
             self.forkserver.close()
         self.context.destroy(linger=0)
@@ -284,13 +285,19 @@ class Kernels:
             try:
                 extra = {"env": {**os.environ, **self.envs[index]}} if self.envs[index] else {}
                 with self.log(kernel).open("wb") as log:  # the child keeps its own copy of the descriptor
-                    self.loop.run_until_complete(manager.start_kernel(
+                    self._on_loop(manager.start_kernel(
                         extra_arguments=HISTORY, cwd=str(self.cwd), stdout=log, stderr=log, **extra))
             except Exception as exc:  # noqa: BLE001 - raised in the job that uses this kernel
                 kernel.error = exc
             kernel.preparing = threading.Thread(target=self._prepare, args=(kernel,), daemon=True,
                                                 name=f"caseseries-kernel-{index}")
             kernel.preparing.start()
+
+    def _on_loop(self, work):
+        """Run a coroutine on this object's event loop and return its result, one at a time: the main thread
+        takes the next job's kernel while the running job's worker thread asks its kernel to shut down."""
+        with self.turns:
+            return self.loop.run_until_complete(work)
 
     def _prepare(self, kernel: Kernel) -> None:
         """Make the kernel ready (its warm-up done); an error is kept for its job."""
@@ -329,7 +336,7 @@ class Kernels:
         for client in kernel.manager.clients:
             client.stop_channels()
         if request:
-            self.loop.run_until_complete(self._request_shutdown(kernel))
+            self._on_loop(self._request_shutdown(kernel))
 
     async def _request_shutdown(self, kernel: Kernel) -> None:
         if kernel.manager.has_kernel and await kernel.manager.is_alive():
