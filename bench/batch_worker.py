@@ -6,8 +6,8 @@ Every case of PROJECT/data/cases (or its first N: N=1 is one report alone) is re
 (`import papermill` is paid once per `caseseries render` process, whatever the number of cases):
 
 - figure: ``render.run`` over all the cases, as `caseseries render A B C ...` does: each kernel
-  is forked from a server that did the imports once, while the report before it runs, and each
-  report's pages are written while the next one runs;
+  is forked from a server that did the imports once, and its notebook set up up to the first cell,
+  while the report before it runs, and each report's pages are written while the next one runs;
 - floor: per case, papermill executes a notebook with one empty cell in a kernel of its own
   and the same HTML export writes the page;
 - before: per case, the report as `render.run` made it before (bench/before.py: papermill's
