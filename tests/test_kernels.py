@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -114,9 +115,9 @@ def test_each_kernel_is_used_once_with_its_imports_done(tmp_path):
     assert_nothing_left(temp)
 
 
-def test_the_next_job_is_made_ready_while_one_runs_but_no_two_notebooks_run_at_once(tmp_path):
-    """Each job's papermill connects to its kernel while the job before runs, and holds its first cell until
-    that job has ended: every report's cells run after the last cell of the report before."""
+def test_a_reports_cells_run_only_after_the_report_before_has_ended(tmp_path):
+    """The next job is set up while one runs (its kernel forked, papermill connected) but holds its first cell
+    until that job has ended: no two notebooks run at once."""
     root = tiny_project(
         tmp_path / "project",
         'import time\nprint("start", time.time())',
@@ -271,8 +272,6 @@ class Replayed:
         self.messages = list(messages)
 
     async def get_msg(self, timeout=None):
-        import queue
-
         if not self.messages or self.messages[0] is None:
             if self.messages:
                 self.messages.pop(0)
@@ -352,7 +351,7 @@ def test_the_pools_event_loop_runs_one_coroutine_at_a_time_whichever_thread_asks
     from caseseries.outputs.kernels import Kernels
 
     pool = Kernels([[]], "caseseries", tmp_path, tmp_path, tmp_path)
-    pool.loop, pool.turns = asyncio.new_event_loop(), threading.Lock()  # as entering makes them
+    pool.loop = asyncio.new_event_loop()  # as entering makes it
     inside = threading.Event()
 
     async def shutting_down():

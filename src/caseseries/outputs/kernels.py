@@ -42,7 +42,6 @@ from traitlets import Any, List, Type
 from caseseries.outputs.forkserver import Forked, ForkServer, ForkServerError
 
 HISTORY = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts its kernels: no history database
-AHEAD = 0  # kernels started beyond the one taken: none, as render.run takes the next job's kernel while a job runs
 READY_SECONDS = 120  # start-up and imports; a kernel not ready by then fails its job
 
 
@@ -161,11 +160,12 @@ class Kernels:
     has beyond this process's): :meth:`take` one per job.
 
     Entering starts the fork server (:mod:`caseseries.outputs.forkserver`: the imports of every job,
-    done once), or without one the first kernel; taking kernel n starts kernel n + AHEAD. Kernels are
-    launched and waited for on this object's event loop in the thread that takes them (the main
-    thread, which alone receives Ctrl-C: no kernel starts after it), and asked to shut down on it by
-    the thread that ran the job, one coroutine at a time; each is made ready in a thread of its own. Leaving shuts every kernel down by a shutdown request;
-    leaving on an interrupt (Ctrl-C) kills them.
+    done once), or without one the first kernel; taking kernel n starts it if it is not started yet
+    (render.run takes a job's kernel while the job before runs). Kernels are launched and waited for
+    on this object's event loop in the thread that takes them (the main thread, which alone receives
+    Ctrl-C: no kernel starts after it), and asked to shut down on it by the thread that ran the job,
+    one coroutine at a time; each is made ready in a thread of its own. Leaving shuts every kernel
+    down by a shutdown request; leaving on an interrupt (Ctrl-C) kills them.
     """
 
     def __init__(self, imports: list[list[str]], kernel_name: str, cwd: Path, folder: Path, sockets: Path,
@@ -180,12 +180,12 @@ class Kernels:
         self.sockets = Path(sockets)
         self.kernels: list[Kernel] = []
         self.taken = 0
+        self.turns = threading.Lock()  # the event loop runs one coroutine at a time: see _on_loop
 
     def __enter__(self) -> Kernels:
         import zmq.asyncio
 
         self.loop = asyncio.new_event_loop()
-        self.turns = threading.Lock()  # the loop runs one coroutine at a time: see _on_loop
         self.context = zmq.asyncio.Context()
         self.forkserver = self._forkserver()
         if self.forkserver is None:
@@ -199,9 +199,9 @@ class Kernels:
             self.close()
 
     def take(self) -> Kernel:
-        """The next job's kernel (started, maybe not ready yet); the kernels ahead of it start now."""
+        """The next job's kernel, started now if it was not yet (maybe not ready yet)."""
         self.taken += 1
-        self._start_up_to(self.taken + AHEAD)
+        self._start_up_to(self.taken)
         self._on_loop(self._reap())
         return self.kernels[self.taken - 1]
 

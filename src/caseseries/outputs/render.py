@@ -146,22 +146,23 @@ def run(jobs: list[Job], progress=sys.stderr) -> None:
         import papermill  # heavy: imported only when rendering
 
         ran = None  # the job before, its notebook run: (n, job, notebook, when it started)
-        following = Execution(jobs[0], papermill, pool)
-        for n, job in enumerate(jobs, 1):
-            started = time.perf_counter()
-            print(f"[{n}/{len(jobs)}] {job.name}: executing {job.template.name} ...", file=progress, flush=True)
-            running, following = following.go(), None
-            try:
+        running = following = None
+        try:
+            following = Execution(jobs[0], papermill, pool)
+            for n, job in enumerate(jobs, 1):
+                started = time.perf_counter()
+                print(f"[{n}/{len(jobs)}] {job.name}: executing {job.template.name} ...", file=progress, flush=True)
+                running, following = following.go(), None
                 following = Execution(jobs[n], papermill, pool) if n < len(jobs) else None
                 if ran is not None:
                     write_job(*ran, len(jobs), progress)
                 ran = (n, job, running.result(), started)
-            except BaseException:
-                for execution in (running, following):
-                    if execution is not None:
-                        execution.abandon()
-                raise
-        write_job(*ran, len(jobs), progress)
+            write_job(*ran, len(jobs), progress)
+        except BaseException:
+            for execution in (running, following):  # a held one would otherwise wait for its turn for ever
+                if execution is not None:
+                    execution.abandon()
+            raise
 
 
 # How long a thread of this process may hold the GIL while another waits for it (Python's default: 5 ms).
