@@ -84,6 +84,21 @@ def test_series_figures_are_described_from_the_data(cases, monkeypatch):
     assert "SCCA" in kinetics.alt and "× ULN" in kinetics.alt
 
 
+def test_each_element_of_a_series_figure_has_an_id_of_its_own(cases, monkeypatch):
+    """An SVG id names one element, also each colour of a bar that combines two therapies (chemoradiotherapy)."""
+    shown = []
+    monkeypatch.setattr(series_report, "display", shown.append)
+    everyone = cases.all()
+    series_report.swimmer(everyone)
+    ids = []
+    for image in [*shown, series_report.kinetics(everyone)]:
+        found = [e.get("id") for e in ET.fromstring(image.svg).iter() if e.get("id")]
+        assert len(found) == len(set(found)), sorted({i for i in found if found.count(i) > 1})
+        assert not [i for i in found if re.search(r"\s", i)]
+        ids += found
+    assert any(re.search(r"#\d+:bar:chemotherapy$", i) for i in ids), "no bar of two therapies in the fixtures"
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     root = copy_fixture_project(tmp_path_factory.mktemp("project"))

@@ -118,7 +118,8 @@ def swimmer_figures(frame: pd.DataFrame, title: str = "", per_page: int = PER_PA
     """One figure per page of lanes, all on the same x range so that pages compare.
 
     Artists carry a gid ``<patient>#<row>:<part>`` (row: the frame's index; parts: bar, stub, mark, span,
-    band, open-mark, arrow, line, end) so that tests read what is drawn, not the pixels.
+    band, open-mark, arrow, line, end; ``bar:<therapy>`` for each colour of a bar of two therapies) so that
+    tests read what is drawn, not the pixels, and each SVG id names one element.
     """
     if frame.empty:
         return []
@@ -231,6 +232,12 @@ def _gid(r, part: str) -> str:
     return f"{r.patient}#{r.Index}:{part}"
 
 
+def _each(kind: str, part: str, parts: list[str]) -> str:
+    """The gid part of one colour of a bar or stub: 'bar', or 'bar:targeted-therapy' when the bar has several
+    (an id holds no space)."""
+    return kind if len(parts) == 1 else f"{kind}:{part.replace(' ', '-')}"
+
+
 def _parts(category: str) -> list[str]:
     """The colours of a therapy bar: the therapies its modality combines ('radio-immunotherapy': radiotherapy
     and immunotherapy), a radiotherapy course's own, or grey."""
@@ -254,7 +261,8 @@ def _bar(ax, r, y: float, arrow: float, name: bool, labels: bool) -> None:
         for k, part in enumerate(parts):
             h = height / len(parts)
             ax.bar(start, h, width=1.2, bottom=bottom + k * h, align="edge", color="white",
-                   edgecolor=PALETTE[part], hatch="////", linewidth=0.8, zorder=3, gid=_gid(r, "stub"))
+                   edgecolor=PALETTE[part], hatch="////", linewidth=0.8, zorder=3,
+                   gid=_gid(r, _each("stub", part, parts)))
         ax.plot([start, start], [bottom, bottom + height], color=PALETTE[parts[0]], linewidth=2, zorder=4)
         end = start + 1.2
     else:
@@ -264,7 +272,7 @@ def _bar(ax, r, y: float, arrow: float, name: bool, labels: bool) -> None:
             h = height / len(parts)
             ax.bar(start, h, width=end - start, bottom=bottom + k * h, align="edge",
                    color=PALETTE[part], alpha=0.45 if reported else 0.9, linewidth=1.2 if reported else 0,
-                   edgecolor=PALETTE[part], linestyle="--", zorder=3, gid=_gid(r, "bar"))
+                   edgecolor=PALETTE[part], linestyle="--", zorder=3, gid=_gid(r, _each("bar", part, parts)))
         if reported:  # the end is the authors' figure: say so where the bar ends
             ax.plot([end, end], [bottom - 0.04, bottom + height + 0.04], color="0.2", linewidth=1.2, zorder=4,
                     gid=_gid(r, "end"))
