@@ -99,15 +99,33 @@ def test_an_unreadable_file_named_in_the_environment_is_ignored(project, tmp_pat
     assert parses == IDS
 
 
-def test_a_bad_case_fails_the_series_before_any_kernel_starts(project):
-    from caseseries.outputs import render
+def test_a_bad_case_fails_the_series_while_the_fork_server_imports_and_before_any_kernel_starts(project, monkeypatch):
+    """The render checks the series' case files once its kernels' fork server is importing (the check and the
+    imports run side by side), and a bad file fails it there, with its lines and no kernel started."""
+    from caseseries.outputs import kernels, render
 
+    said = []
+    forkserver, start, check = kernels.Kernels._forkserver, kernels.Kernels._start_up_to, checked.check_cases
+    monkeypatch.setattr(kernels.Kernels, "_forkserver", lambda pool: said.append("fork server") or forkserver(pool))
+    monkeypatch.setattr(kernels.Kernels, "_start_up_to", lambda pool, n: said.append("kernel") or start(pool, n))
+    monkeypatch.setattr(checked, "check_cases", lambda *args: said.append("check") or check(*args))
+    (project / "notebooks").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]),
+                   project / "notebooks" / "case_series.ipynb")
     (project / "data/cases/broken.yaml").write_text("case_id: broken\n")
+    job = render.series_job(root=project)
+    assert said == []  # making the job checks nothing yet
     with pytest.raises(CaseFileError) as failed:
-        render.series_job(root=project)
+        render.run([job], progress=io.StringIO())
     assert any("data/cases/broken.yaml:1: title: missing" in line for line in failed.value.errors), failed.value.errors
+    assert said == ["fork server", "check"]
+    assert not job.notebook.exists() and not job.html.exists()
+    import psutil
+
+    left = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
+    assert not [line for line in left if "forkserver" in line], left  # the fork server was stopped
     with pytest.raises(CaseFileError) as failed:
-        render.series_job(["fx-lung-egfr", "../x"], root=project)
+        render.series_job(["fx-lung-egfr", "../x"], root=project)  # a path for an id fails at once
     assert "not a case id" in failed.value.errors[0]
 
 
@@ -146,10 +164,11 @@ def test_the_index_after_a_series_validates_only_what_changed_since_its_check(pr
     from caseseries.outputs import index, render
 
     job = render.series_job(root=project)
+    packed = job.checked.packed()  # as the render does, before its kernel starts
     path = project / "data/cases/fx-lung-egfr.yaml"
     path.write_text(path.read_text().replace("title: \"", "title: \"Edited ", 1))
     parses.clear()
-    page = index.write_index(project, checked.unpacked(job.checked))
+    page = index.write_index(project, checked.unpacked(packed))
     assert parses == ["fx-lung-egfr"]
     assert "Edited Fixture case report" in page.read_text()
     alone = page.read_bytes()

@@ -259,7 +259,7 @@ def cmd_series(args: argparse.Namespace) -> int:
         print(f"caseseries: {exc}", file=sys.stderr)
         return 1
     if not args.no_index:
-        print(f"wrote {display_path(write_index(checked=unpacked(job.checked)))}", file=sys.stderr)
+        print(f"wrote {display_path(write_index(checked=unpacked(job.checked.packed())))}", file=sys.stderr)
     return 0
 
 

@@ -87,6 +87,24 @@ def check_cases(case_ids: list[str] | None = None, cases_dir: Path | None = None
     return cases, checked
 
 
+class CaseCheck:
+    """The check of a series' case files (:func:`check_cases`), made once when first asked for, kept as
+    :func:`packed` bytes: a render asks for it while its kernels' fork server imports, before any kernel starts."""
+
+    def __init__(self, case_ids: list[str] | None, cases_dir: Path):
+        for case_id in case_ids or ():
+            _name(case_id)  # a path instead of a name fails at once
+        self.case_ids = list(case_ids) if case_ids else None
+        self.cases_dir = Path(cases_dir)
+        self._packed: bytes | None = None
+
+    def packed(self) -> bytes:
+        """What was checked, as :func:`packed` bytes; CaseFileError with the errors of every bad file together."""
+        if self._packed is None:
+            self._packed = packed(check_cases(self.case_ids, self.cases_dir)[1])
+        return self._packed
+
+
 def _name(case_id: str) -> str:
     """A case id that is a name, never a path (CaseFileError with the hint otherwise)."""
     try:
@@ -159,4 +177,5 @@ def open_cases(case_ids: list[str] | None = None, cases_dir: Path | None = None,
                           case_ids)
 
 
-__all__ = ["ENV", "Checked", "check_cases", "packed", "unpacked", "write", "from_env", "open_cases", "CaseFileError"]
+__all__ = ["ENV", "Checked", "CaseCheck", "check_cases", "packed", "unpacked", "write", "from_env", "open_cases",
+           "CaseFileError"]

@@ -34,6 +34,7 @@ from pathlib import Path
 import nbformat
 
 from caseseries.model import interrupts
+from caseseries.model.checked import CaseCheck
 from caseseries.model.load import CaseFileError, each_or_errors, find_case
 from caseseries.model.files import RenderError, check_writable, reason as _reason, shown as _shown, write_atomic
 from caseseries.model.paths import CASE_ID, NEUTRAL_STEM, CaseIdError, case_files, check_case_id, neutral_stem, project_root
@@ -54,9 +55,9 @@ class Job:
     html: Path
     title: str
     slides: Path | None = None  # a reveal.js deck of the same run (caseseries.outputs.slides)
-    # the cases this process validated for the job (packed), handed to its kernel (caseseries.model.checked): never a
-    # parameter
-    checked: bytes | None = field(default=None, compare=False, repr=False)
+    # the check of the job's case files (caseseries.model.checked.CaseCheck), made by run before any kernel starts and
+    # handed to the job's kernel: never a parameter
+    checked: CaseCheck | None = field(default=None, compare=False, repr=False)
 
 
 def case_job(case_id: str, root: Path | None = None) -> Job:
@@ -78,23 +79,22 @@ def _name_only(case_id: str) -> None:
 def series_job(case_ids: list[str] | None = None, align_on: str = "immunotherapy", root: Path | None = None) -> Job:
     """The case-series notebook (reports/series.*); every case it shows is checked before it runs.
 
-    Each case file is loaded and validated once per render, here: a bad file fails before any
-    kernel starts, with its ``file:LINE: field: message`` lines. What was validated goes with the
-    job (``Job.checked``) to its kernel, which takes the cases from it instead of loading them
-    again (:mod:`caseseries.model.checked`, :func:`handover`); the notebook's parameters stay
-    the case ids and time 0, with no path, so the kept notebook is the same with or without it.
+    Each case file is loaded and validated once per render, by :func:`run` while its kernels' fork
+    server imports: a bad file fails before any kernel starts, with its ``file:LINE: field: message``
+    lines. What was validated goes with the job (``Job.checked``) to its kernel, which takes the cases
+    from it instead of loading them again (:mod:`caseseries.model.checked`, :func:`handover`); the
+    notebook's parameters stay the case ids and time 0, with no path, so the kept notebook is the same
+    with or without it.
     """
-    from caseseries.model.checked import check_cases, packed
     from caseseries.views.series import check_align_on
 
     check_align_on(align_on)
     root = root or project_root()
-    _, checked = check_cases(list(case_ids) if case_ids else None, root / "data" / "cases")
-    checked = packed(checked)  # bytes until the kernel starts: the case objects are not kept here
     out = root / "reports"
     return Job("series", root / "notebooks" / "case_series.ipynb",
                {"case_ids": list(case_ids) if case_ids else None, "align_on": align_on},
-               out / "series.ipynb", out / "series.html", "Case series", checked=checked)
+               out / "series.ipynb", out / "series.html", "Case series",
+               checked=CaseCheck(list(case_ids) if case_ids else None, root / "data" / "cases"))
 
 
 def teach_job(case_id: str, as_of: str, root: Path | None = None) -> Job:
@@ -214,6 +214,8 @@ LAZY_IMPORTS = {"case_report.ipynb": ["import caseseries.views.plots"]}
 def kernels_for(jobs: list[Job]):
     """The kernels of the jobs, in order (kernels.Kernels), their files in temporary folders removed on the way out.
 
+    The jobs' cases are checked (:func:`handover`) once the fork server is starting, while it imports, and
+    before any kernel starts: a bad case file fails the render with no kernel run.
     Connection files go to a ``caseseries-<pid>-*`` folder in the temp dir, the kernels' sockets to
     one in SOCKETS, short whatever TMPDIR is (a socket path may not be longer than 107 bytes).
     """
@@ -222,19 +224,22 @@ def kernels_for(jobs: list[Job]):
     remove_stale_temp()
     with _temporary() as folder, _temporary(SOCKETS) as sockets:
         imports = [kernels.template_imports(job.template) + LAZY_IMPORTS.get(job.template.name, []) for job in jobs]
-        envs = [handover(job, Path(folder), n) for n, job in enumerate(jobs)]
+        def envs() -> list[dict[str, str]]:
+            return [handover(job, Path(folder), n) for n, job in enumerate(jobs)]
+
         with kernels.Kernels(imports, KERNEL, project_root(), folder, sockets, envs) as pool:
             yield pool
 
 
 def handover(job: Job, folder: Path, n: int) -> dict[str, str]:
     """What a job's kernel gets in its environment beyond ours: the file of the cases this process checked for
-    it (written into the render's temporary folder; :mod:`caseseries.model.checked`), when there are any."""
+    it (checked now, written into the render's temporary folder; :mod:`caseseries.model.checked`), when it has
+    any."""
     if job.checked is None:
         return {}
     from caseseries.model import checked
 
-    return {checked.ENV: str(checked.write(job.checked, folder, f"cases-{n}"))}
+    return {checked.ENV: str(checked.write(job.checked.packed(), folder, f"cases-{n}"))}
 
 
 def _temporary(parent: Path | None = None) -> tempfile.TemporaryDirectory:
