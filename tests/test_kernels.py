@@ -370,3 +370,27 @@ def test_the_pools_event_loop_runs_one_coroutine_at_a_time_whichever_thread_asks
     worker.join(10)
     pool.loop.close()
     assert said == {"worker": "asked to shut down", "main": "taken"}
+
+
+def test_a_forked_kernel_ends_at_once_with_its_output_flushed_and_no_clean_up(tmp_path):
+    """A kernel forked from the server ends as soon as its module returns: what it wrote reaches its log, and
+    Python's clean-up (atexit, freeing every object), which the render would wait for, is skipped."""
+    import psutil
+
+    from caseseries.outputs.forkserver import ForkServer
+
+    (tmp_path / "ends.py").write_text("import atexit, sys\n"
+                                      "atexit.register(lambda: open('clean-up-ran', 'w').close())\n"
+                                      "sys.stdout.write('last words, no newline')\n")
+    server = ForkServer([sys.executable, "-m", "ends"], [], tmp_path, tmp_path / "server.log")
+    try:
+        pid = server.fork([sys.executable, "-m", "ends"], str(tmp_path), None, str(tmp_path / "kernel.log"))
+        deadline = time.monotonic() + 30
+        while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < deadline, "the kernel did not end"
+            time.sleep(0.05)
+    finally:
+        server.close()
+    assert server.process.returncode == 0
+    assert (tmp_path / "kernel.log").read_text() == "last words, no newline"
+    assert not (tmp_path / "clean-up-ran").exists()

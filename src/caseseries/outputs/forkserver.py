@@ -21,7 +21,8 @@ found by the render's temporary folder). It then reads one JSON object per line 
   own -> ``{"pid": N}``, or ``{"error": WHY}`` when it cannot (a thread would not survive the
   fork, so none may be running).
 
-End of input ends the server; its kernels end by their own shutdown. It reaps its kernels as they end.
+End of input ends the server; its kernels end by their own shutdown, each (as the server) at once, without
+Python's clean-up (:func:`end_at_once`). It reaps its kernels as they end.
 :class:`ForkServer` is the render's end of it (:mod:`caseseries.outputs.kernels`).
 """
 
@@ -217,6 +218,17 @@ def become_kernel(module: str, request: dict) -> None:
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
+def end_at_once() -> None:
+    """Exit now, output flushed, without Python's clean-up (the server and each kernel end so): what it would free
+    (the imports; a kernel's cases and figures) goes with the process anyway, and the render waits for the end."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
+
+
 def main() -> None:
     module = sys.argv[1]
     os.environ.update({k: v for k, v in KERNEL_ENV.items() if k not in os.environ})
@@ -227,6 +239,7 @@ def main() -> None:
     answers.close()  # in a kernel: the render must see the end of the answers when the server ends
     if request is not None:
         become_kernel(module, request)
+    end_at_once()
 
 
 if __name__ == "__main__":
