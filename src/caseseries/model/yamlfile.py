@@ -244,7 +244,27 @@ def _build(loader) -> tuple[object, dict[Path_, int]]:
     return root[0], lines
 
 
+# Values read before, by (tag, text, implicit): keys, dates, locators and categories recur from item to item and
+# file to file. Every value a plain tag makes (text, number, true/false, nothing) is immutable, so one object
+# serves every place it stands; a text that fails is never kept.
+_SCALARS: dict[tuple, object] = {}
+_SCALARS_KEPT = 100_000
+
+
 def _scalar(loader, event: yaml.ScalarEvent) -> object:
+    """The value of a scalar, read before or made now (:func:`_made_scalar`)."""
+    key = (event.tag, event.value, event.implicit)
+    try:
+        return _SCALARS[key]
+    except KeyError:
+        value = _made_scalar(loader, event)
+    if len(_SCALARS) >= _SCALARS_KEPT:
+        _SCALARS.clear()
+    _SCALARS[key] = value
+    return value
+
+
+def _made_scalar(loader, event: yaml.ScalarEvent) -> object:
     tag = event.tag
     if tag is None or tag == "!":
         tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
