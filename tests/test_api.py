@@ -124,3 +124,43 @@ def test_cli_table_is_the_api_table(cases):
     assert list(printed.columns) == [c for c in tables.MARKER_COLUMNS]
     assert list(printed["locator"]) == list(frame["locator"])
     assert set(tables.MARKER_COLUMNS) <= set(frame.columns)
+
+
+QUOTED = {"chronology": tables.timeline_table, "agents": tables.regimen_table,
+          "radiotherapy": tables.radiotherapy_table, "markers": tables.marker_table, "imaging": tables.imaging_table,
+          "adverse_events": tables.adverse_event_table}
+
+
+def assert_quotes_are_each_rows_own(case) -> None:
+    """The quote of each row of a report's table is the quote of the item at the row's locator; and the API frame's."""
+    from caseseries.views import api
+
+    items = [*case.events, *case.regimens, *(a for r in case.regimens for a in r.agents), *case.radiotherapy,
+             *(t for c in case.radiotherapy for t in c.targets), *case.markers, *case.imaging, *case.adverse_events]
+    at: dict[str, set] = {}
+    for item in items:
+        at.setdefault(str(item.locator), set()).add(item.locator.quote)
+    for name, table in QUOTED.items():
+        quotes, locators = api.quotes(name, case), list(table(case)["locator"])
+        assert len(quotes) == len(locators) and all(q in at[loc] for q, loc in zip(quotes, locators)), name
+        column = api.frame(name, case)["quote"]
+        assert quotes == column.astype(object).where(column.notna(), None).to_list(), name
+
+
+def test_quotes_are_each_rows_own_row_for_row(cases):
+    for case in cases.all():
+        assert_quotes_are_each_rows_own(case)
+
+
+def test_quotes_of_the_published_cases_are_each_rows_own():
+    from caseseries.model.load import load_cases
+
+    for case in load_cases():
+        assert_quotes_are_each_rows_own(case)
+
+
+def test_quotes_only_of_frames_with_a_row_per_item(cases):
+    from caseseries.views import api
+
+    with pytest.raises(ValueError, match="no quotes of frame 'regimens'"):
+        api.quotes("regimens", cases["fx-cervix-calendar"])

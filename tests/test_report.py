@@ -225,3 +225,25 @@ def test_report_tables_fit_a_1280_px_page_without_sideways_scrolling(tmp_path):
             assert browser.evaluate("document.documentElement.scrollWidth") <= 1280, page.stem
     finally:
         browser.close()
+
+
+def test_a_table_that_is_not_its_api_frame_row_for_row_is_refused(cases):
+    from caseseries.views import tables
+
+    case = cases["fx-cervix-calendar"]
+    table = tables.marker_table(case)
+    assert list(report._quoted(table, case, "markers")["quote"]) == [None] * len(table)
+    with pytest.raises(ValueError, match=f"the markers frame has {len(table)} rows, its table {len(table) - 1}"):
+        report._quoted(table.iloc[1:], case, "markers")
+
+
+def test_a_table_of_any_column_types_reads_as_its_values():
+    import pandas as pd
+
+    mixed = pd.DataFrame({"value": [3, 4], "low_months": [1.5, float("nan")], "censored": [True, None],
+                          "locator": ["Results, ¶2", "Table 1"], "quote": ["the words", None]})
+    [(_, heads, rows)] = _parts(report.table_html(mixed))
+    assert heads == ["Value", "Lower bound (months)", "Censored", "Where in the source"]
+    assert rows == [["3", "1.5", "yes", "Results, ¶2"], ["4", "—", "—", "Table 1"]]
+    numbers = pd.DataFrame({"cycles_given": [5, 6], "total_dose_gy": [50.4, 10.0]})  # one float block per row
+    assert _parts(report.table_html(numbers))[0][2] == [["5", "50.4"], ["6", "10"]]

@@ -137,3 +137,14 @@ def test_display_replaces_missing_with_a_dash(cases):
     assert list(shown[shown.observation != "—"].value) == ["—"]  # the qualitative marker has no value
     assert list(shown[shown.analyte == "CEA"].reference) == ["—"]
     assert not any(isinstance(v, float) and math.isnan(v) for v in shown.to_numpy().ravel())
+
+
+def test_display_shows_each_kind_of_missing_value_as_a_dash_and_keeps_the_others():
+    frame = pd.DataFrame({"float": [1.5, math.nan], "int": [3, 4], "text": ["a", None], "flag": [True, None],
+                          "day": pd.to_datetime(["2020-01-02", None]),
+                          "string": pd.Series(["q", pd.NA], dtype="string")})
+    shown = tables.for_display(frame)
+    assert list(shown.dtypes) == [object] * 6
+    assert shown.to_numpy().tolist() == [[1.5, 3, "a", True, pd.Timestamp("2020-01-02"), "q"],
+                                         ["—", 4, "—", "—", "—", "—"]]
+    assert [type(v) for v in shown.iloc[0]] == [float, int, str, bool, pd.Timestamp, str]

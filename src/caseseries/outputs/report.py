@@ -215,7 +215,8 @@ def table_html(frame: pd.DataFrame, parts: tuple[Part, ...] | None = None) -> st
         columns = [c for c in part.columns if c in frame.columns]
         rows = frame if part.once_per is None else frame.drop_duplicates(part.once_per)
         cells = []
-        for _, row in rows.iterrows():
+        for values in rows.to_numpy():  # what iterrows reads, without a Series per row
+            row = dict(zip(rows.columns, values))
             line = []
             for c in columns:
                 quote = _quote(row.get(QUOTES[c])) if c in QUOTES else None
@@ -488,10 +489,10 @@ def _shown(frame: pd.DataFrame, empty: str, drop: tuple[str, ...] = (), if_any: 
 
 def _quoted(frame: pd.DataFrame, case: Case, name: str) -> pd.DataFrame:
     """The table with each row's quote: the frame ``name`` of the API is this table, row for row, with them."""
-    quotes = api.frame(name, case)["quote"]
+    quotes = api.quotes(name, case)
     if len(quotes) != len(frame):
         raise ValueError(f"the {name} frame has {len(quotes)} rows, its table {len(frame)}")
-    return frame.assign(quote=quotes.astype(object).where(quotes.notna(), None).to_list())
+    return frame.assign(quote=quotes)
 
 
 def timeline_table(case: Case) -> ReportTable | HTML:

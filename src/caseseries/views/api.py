@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -131,10 +133,71 @@ def _typed(frame: pd.DataFrame, case: Case, whens: list[When | None], items: lis
     out["precision"] = typed["precision"]
     for name in numbers:
         out[name] = _number(out[name])
-    out["quote"] = pd.Series([getattr(getattr(i, "locator", None), "quote", None) for i in items], dtype="string")
+    out["quote"] = pd.Series([_quote(i) for i in items], dtype="string")
     out.insert(0, "case_id", case.case_id)
     out.attrs["axis"] = tl.axis
     return out
+
+
+def _quote(item) -> str | None:
+    """The source's words at an item's locator, when the case file gives them."""
+    return getattr(getattr(item, "locator", None), "quote", None)
+
+
+# ---------------------------------------------------------------- the rows of a frame, in its order
+
+
+class _Row(NamedTuple):
+    """One row of a frame: its item, the date it is ordered by and (in the chronology) the case field it is from."""
+
+    item: object
+    when: When | None
+    field: str | None = None
+
+
+def _chronology_rows(c: Case) -> list[_Row]:
+    """Every item of the timeline in its order, then the unplaced ones that state a date: tables.timeline_table's."""
+    tl = timeline(c)
+    rows = [_Row(e.item, e.start, e.field) for e in tl.entries]
+    return rows + [_Row(item, None, f) for f, _, item in tl.unplaced
+                   if getattr(item, tables._DATE_FIELD[f]) is not None]
+
+
+def _ordered(tl, rows: list[_Row]) -> list[_Row]:
+    """The rows in the order the tables give them (the timeline's order of their dates)."""
+    return [rows[k] for k in _order(tl, [r.when for r in rows])]
+
+
+def _agent_rows(c: Case) -> list[_Row]:
+    """Each agent of each regimen, dated by its regimen's start, in the order the regimens start."""
+    tl = timeline(c)
+    return _ordered(tl, [_Row(a, tl.span("regimens", i).start)
+                         for i, r in enumerate(c.regimens) for a in r.agents])
+
+
+def _target_rows(c: Case) -> list[_Row]:
+    """Each target of each radiotherapy course (the course itself when it names none), in the order they start."""
+    tl = timeline(c)
+    return _ordered(tl, [_Row(t, tl.span("radiotherapy", i).start)
+                         for i, course in enumerate(c.radiotherapy) for t in course.targets or [course]])
+
+
+def _dated_rows(c: Case, field: str) -> list[_Row]:
+    """The items of a list of the case dated by their ``date``, in the timeline's order."""
+    tl = timeline(c)
+    return _ordered(tl, [_Row(item, tl.at((field, n, "date"))) for n, item in enumerate(getattr(c, field))])
+
+
+_ROWS = {"chronology": _chronology_rows, "agents": _agent_rows, "radiotherapy": _target_rows,
+         **{field: partial(_dated_rows, field=field) for field in ("markers", "imaging", "adverse_events")}}
+
+
+def quotes(name: str, case: Case) -> list[str | None]:
+    """The ``quote`` column of the frame ``name`` of one case, row for row, read from its items without building
+    the frame: the report's tables add it to theirs. Frames of tables.py's rows only (``_ROWS``)."""
+    if name not in _ROWS:
+        raise ValueError(f"no quotes of frame {name!r}; frames: {', '.join(_ROWS)}")
+    return [_quote(r.item) for r in _ROWS[name](_cases(case)[0])]
 
 
 # ---------------------------------------------------------------- per case
@@ -142,13 +205,10 @@ def _typed(frame: pd.DataFrame, case: Case, whens: list[When | None], items: lis
 
 def _chronology(case: Case) -> pd.DataFrame:
     c = _cases(case)[0]
-    tl = timeline(c)
-    frame = tables.timeline_table(c)
-    rows = [(e.field, e.index, e.item, e.start) for e in tl.entries]
-    rows += [(f, i, item, None) for f, i, item in tl.unplaced if getattr(item, tables._DATE_FIELD[f]) is not None]
-    out = _typed(frame, c, [r[3] for r in rows], [r[2] for r in rows])
-    out.insert(1, "field", pd.Series([r[0] for r in rows], dtype="string"))
-    out.insert(2, "id", pd.Series([getattr(r[2], "id", None) for r in rows], dtype="string"))
+    rows = _chronology_rows(c)
+    out = _typed(tables.timeline_table(c), c, [r.when for r in rows], [r.item for r in rows])
+    out.insert(1, "field", pd.Series([r.field for r in rows], dtype="string"))
+    out.insert(2, "id", pd.Series([getattr(r.item, "id", None) for r in rows], dtype="string"))
     return out
 
 
@@ -159,18 +219,11 @@ def _events(case: Case) -> pd.DataFrame:
 
 def _agents(case: Case) -> pd.DataFrame:
     c = _cases(case)[0]
-    tl = timeline(c)
-    whens, items = [], []
-    for i, r in enumerate(c.regimens):
-        start = tl.span("regimens", i).start
-        for a in r.agents:
-            whens.append(start)
-            items.append(a)
-    order = _order(tl, whens)
+    rows = _agent_rows(c)
     reference = drugs.view_reference()
-    out = _typed(tables.regimen_table(c), c, [whens[k] for k in order], [items[k] for k in order],
+    out = _typed(tables.regimen_table(c), c, [r.when for r in rows], [r.item for r in rows],
                  numbers=("dose", "cycle_days", "cycles_planned", "cycles_given"))
-    infos = [drugs.agent_info(items[k], reference) for k in order]
+    infos = [drugs.agent_info(r.item, reference) for r in rows]
     out.insert(out.columns.get_loc("drug") + 1, "drug_class",
                pd.Series([getattr(i, "drug_class", None) for i in infos], dtype="string"))
     out.insert(out.columns.get_loc("drug_class") + 1, "group",
@@ -193,25 +246,15 @@ def _regimens(case: Case) -> pd.DataFrame:
 
 def _radiotherapy(case: Case) -> pd.DataFrame:
     c = _cases(case)[0]
-    tl = timeline(c)
-    whens, items = [], []
-    for i, course in enumerate(c.radiotherapy):
-        start = tl.span("radiotherapy", i).start
-        for t in course.targets or [course]:
-            whens.append(start)
-            items.append(t)
-    order = _order(tl, whens)
-    return _typed(tables.radiotherapy_table(c), c, [whens[k] for k in order], [items[k] for k in order],
+    rows = _target_rows(c)
+    return _typed(tables.radiotherapy_table(c), c, [r.when for r in rows], [r.item for r in rows],
                   numbers=("total_dose_gy", "fractions", "dose_per_fraction_gy", "bed_gy", "eqd2_gy"))
 
 
 def _dated(case: Case, field: str, build, numbers: tuple[str, ...] = ()) -> pd.DataFrame:
     c = _cases(case)[0]
-    tl = timeline(c)
-    items = list(getattr(c, field))
-    whens = [tl.at((field, n, "date")) for n in range(len(items))]
-    order = _order(tl, whens)
-    return _typed(build(c), c, [whens[k] for k in order], [items[k] for k in order], numbers=numbers)
+    rows = _dated_rows(c, field)
+    return _typed(build(c), c, [r.when for r in rows], [r.item for r in rows], numbers=numbers)
 
 
 def _markers(case: Case) -> pd.DataFrame:

@@ -425,7 +425,7 @@ def table(case: Case, name: str) -> pd.DataFrame:
 
 def for_display(frame: pd.DataFrame) -> pd.DataFrame:
     """Missing values as '—' for reading; numbers keep their values."""
-    return frame.astype(object).where(frame.notna(), "—")
+    return frame.astype(object).fillna("—")
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
