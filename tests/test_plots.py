@@ -1,4 +1,5 @@
-"""Every case draws on both time axes without warnings; empty sections give None, not empty axes."""
+"""Every case draws on both time axes without warnings; empty sections give None, not empty axes; labels are
+placed by the boxes matplotlib gives their annotations, and figures laid out as tight_layout lays them out."""
 
 import warnings
 
@@ -6,6 +7,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from caseseries.model.load import load_cases
+from caseseries.views import plots
 from caseseries.views.plots import case_frame, marker_figure, timeline_figure
 
 
@@ -94,3 +96,49 @@ def test_each_marker_value_is_drawn_at_its_date_and_value(cases, time_axis):
                 assert xs == pytest.approx([x for x, _ in points]) and ys == [y for _, y in points], (case.case_id, analyte)
         plt.close(fig)
     assert checked >= 10
+
+
+def test_a_labels_box_in_each_slot_is_the_extent_matplotlib_gives_its_annotation_there(cases):
+    """_place_labels scores each slot by a box it computes (_slot_boxes), not by an annotation it measures: a box
+    off by one bit could choose another slot, and change the figure's bytes."""
+    fig = timeline_figure(cases["fx-cervix-calendar"])
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    offsets = plots._slot_offsets(fig, ax)
+    lo, hi = ax.get_xlim()
+    for x, y, text, size in [((lo + hi) / 2, 0, "cisplatin + paclitaxel (6 cycles)", 8),
+                             (lo + 0.37, 1.3, "PR → SD", 7), (hi - 1e-3, 0.1, "gy", 7),
+                             (lo + 1 / 3, 2, "two\nlines", 8), (lo, 0, "", 8), (hi + 5, 0, "a mark outside the axes", 8)]:
+        label = plots._Label(x, y, text, "test:0:label", tuple(offsets), size)
+        boxes = list(plots._slot_boxes(fig, ax, label, offsets, renderer))
+        assert [slot for slot, _ in boxes] == list(offsets)
+        for slot, box in boxes:
+            dx, dy, ha, va = offsets[slot]
+            ann = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=size, ha=ha, va=va)
+            assert box.get_points().tolist() == ann.get_window_extent(renderer).get_points().tolist(), (text, slot)
+            ann.remove()
+    plt.close(fig)
+
+
+def test_laying_out_measures_each_axes_once_for_the_layout_tight_layout_gives(monkeypatch):
+    from matplotlib.axes import Axes
+
+    def figure():
+        fig, axes = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
+        for ax in axes:
+            ax.plot([0, 10], [0, 12345.6])
+            ax.set_title("a title", loc="left")
+            ax.set_ylabel("ng/ml")
+        fig.text(0.01, 0.01, "a caption under the axes")
+        return fig
+
+    expected = figure()
+    expected.tight_layout(rect=(0, 0.1, 1, 1))
+    measured = []
+    get_tightbbox = Axes.get_tightbbox
+    monkeypatch.setattr(Axes, "get_tightbbox", lambda ax, *a, **k: measured.append(ax) or get_tightbbox(ax, *a, **k))
+    fig = figure()
+    plots._lay_out(fig, 0.1)
+    assert vars(fig.subplotpars) == vars(expected.subplotpars)
+    assert sorted(map(id, measured)) == sorted(map(id, fig.axes))  # each once (tight_layout: twice)
+    assert not [ax for ax in fig.axes if "get_tightbbox" in vars(ax)]
+    plt.close("all")
