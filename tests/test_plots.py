@@ -137,7 +137,7 @@ def test_laying_out_measures_each_axes_once_for_the_layout_tight_layout_gives(mo
     get_tightbbox = Axes.get_tightbbox
     monkeypatch.setattr(Axes, "get_tightbbox", lambda ax, *a, **k: measured.append(ax) or get_tightbbox(ax, *a, **k))
     fig = figure()
-    plots._lay_out(fig, 0.1)
+    plots.lay_out(fig, 0.1)
     assert vars(fig.subplotpars) == vars(expected.subplotpars)
     assert sorted(map(id, measured)) == sorted(map(id, fig.axes))  # each once (tight_layout: twice)
     assert not [ax for ax in fig.axes if "get_tightbbox" in vars(ax)]

@@ -461,7 +461,7 @@ def timeline_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
                   title="marks", title_fontsize=8)
     bottom = _add_caption(fig, caption(case))
-    _lay_out(fig, bottom)
+    lay_out(fig, bottom)
     thin_tick_labels(fig, ax)
     for (y, _), found in categories.items():
         labels.append(_Label(found[0][2], y, " → ".join(t for t, _, _ in found), found[0][1], ("under", "above"), 7))
@@ -539,7 +539,7 @@ def _finish_axis(ax, frame: Frame, low: float | None = None, high: float | None 
     return notes
 
 
-def _lay_out(fig: Figure, bottom: float) -> None:
+def lay_out(fig: Figure, bottom: float) -> None:
     """``fig.tight_layout(rect=(0, bottom, 1, 1))`` with each Axes measured once: given a rect, tight_layout
     measures every Axes a second time with nothing changed since the first, for the same boxes (a fifth of a
     figure's build)."""
@@ -663,7 +663,7 @@ def marker_figure(case: Case, time_axis: str = "calendar") -> Figure | None:
         axes[0, 0].legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
                           ncols=min(3, len(shading)), title=None)
     bottom = _add_caption(fig, text)
-    _lay_out(fig, bottom)
+    lay_out(fig, bottom)
     thin_tick_labels(fig, axes[-1, 0])
     if labels:
         renderer = fig.canvas.get_renderer()

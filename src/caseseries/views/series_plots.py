@@ -30,7 +30,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from caseseries.model.case import modality_parts  # noqa: E402
-from caseseries.views.plots import PALETTE, log_ticks, style  # noqa: E402
+from caseseries.views.plots import PALETTE, lay_out, log_ticks, style  # noqa: E402
 
 LINEAR_BEFORE = 24.0   # months before time 0 drawn to scale; earlier history is compressed
 COMPRESSION = 12.0     # months: the larger, the gentler the compression
@@ -186,7 +186,7 @@ def _swimmer_page(frame: pd.DataFrame, lanes: list[str], low: float, high: float
         ax.tick_params(axis="x", labeltop=True, top=True)
     legend_inches = 1.2
     _swimmer_legend(fig, frame)
-    fig.tight_layout(rect=(0, legend_inches / fig.get_figheight(), 1, 1))
+    lay_out(fig, legend_inches / fig.get_figheight())
     _place_responses(fig, ax, responses)
     _place_part_of(fig, ax, linked)
     return fig
