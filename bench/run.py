@@ -275,8 +275,9 @@ def rows_series(runs: int, base: Path) -> list[Row]:
                         f"{peaks[1000][0]:.0f} MB for the render process and its kernel together "
                         f"({peaks[1000][1]:.0f} MB the render process alone); "
                         + "; ".join(f"{n} cases {peaks[n][0]:.0f} MB" for n in (4, 50, 200)))
-    out[2].notes.append("each case is loaded and validated once per series render, by `render.series_job` before the "
-                        "kernel starts; the kernel reads what it validated (caseseries.model.checked)")
+    out[2].notes.append("each case is loaded and validated once per series render, by `render.run` while the fork "
+                        "server imports and before the kernel starts; the kernel reads what it validated "
+                        "(caseseries.model.checked)")
     return out
 
 
