@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import nbformat
@@ -184,3 +185,37 @@ def test_packed_bytes_of_another_drug_reference_are_not_used(project):
     reference.write_text(reference.read_text() + "\n# edited\n")
     assert checked.unpacked(data) is None
     assert checked.unpacked(None) is None
+
+
+def test_ctrl_c_during_the_check_stops_the_fork_server_and_starts_no_kernel(project, monkeypatch):
+    import psutil
+
+    from caseseries.outputs import kernels, render
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    started = []
+    monkeypatch.setattr(checked, "check_cases", interrupted)
+    monkeypatch.setattr(kernels.Kernels, "_start_up_to", lambda pool, n: started.append(n))
+    (project / "notebooks").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]),
+                   project / "notebooks" / "case_series.ipynb")
+    with pytest.raises(KeyboardInterrupt):
+        render.run([render.series_job(root=project)], progress=io.StringIO())
+    assert started == []
+    deadline = time.monotonic() + 10  # killed, not waited for: gone once the signal is delivered
+
+    def servers() -> list[str]:
+        found = []
+        for child in psutil.Process().children(recursive=True):
+            try:
+                if child.status() != psutil.STATUS_ZOMBIE and "forkserver" in " ".join(child.cmdline()):
+                    found.append(child.pid)
+            except psutil.Error:  # ended meanwhile
+                continue
+        return found
+
+    while servers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert servers() == []

@@ -194,8 +194,8 @@ class Kernels:
         if callable(self.envs):
             try:
                 self.envs = self.envs()
-            except BaseException:
-                self.close()
+            except BaseException as exc:  # the server stopped as on leaving: killed on Ctrl-C
+                self.__exit__(type(exc), exc, exc.__traceback__)
                 raise
         if self.forkserver is None:
             self._start_up_to(1)

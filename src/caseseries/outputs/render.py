@@ -216,6 +216,7 @@ def kernels_for(jobs: list[Job]):
 
     The jobs' cases are checked (:func:`handover`) once the fork server is starting, while it imports, and
     before any kernel starts: a bad case file fails the render with no kernel run.
+
     Connection files go to a ``caseseries-<pid>-*`` folder in the temp dir, the kernels' sockets to
     one in SOCKETS, short whatever TMPDIR is (a socket path may not be longer than 107 bytes).
     """
@@ -224,6 +225,7 @@ def kernels_for(jobs: list[Job]):
     remove_stale_temp()
     with _temporary() as folder, _temporary(SOCKETS) as sockets:
         imports = [kernels.template_imports(job.template) + LAZY_IMPORTS.get(job.template.name, []) for job in jobs]
+
         def envs() -> list[dict[str, str]]:
             return [handover(job, Path(folder), n) for n, job in enumerate(jobs)]
 
