@@ -100,6 +100,20 @@ def test_an_unreadable_file_named_in_the_environment_is_ignored(project, tmp_pat
     assert parses == IDS
 
 
+def fork_servers_left() -> list[int]:
+    """The pids of this process's fork servers still running (a zombie has ended)."""
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "forkserver" in " ".join(child.cmdline()):
+                found.append(child.pid)
+        except psutil.Error:  # ended meanwhile
+            continue
+    return found
+
+
 def test_a_bad_case_fails_the_series_while_the_fork_server_imports_and_before_any_kernel_starts(project, monkeypatch):
     """The render checks the series' case files once its kernels' fork server is importing (the check and the
     imports run side by side), and a bad file fails it there, with its lines and no kernel started."""
@@ -121,10 +135,7 @@ def test_a_bad_case_fails_the_series_while_the_fork_server_imports_and_before_an
     assert any("data/cases/broken.yaml:1: title: missing" in line for line in failed.value.errors), failed.value.errors
     assert said == ["fork server", "check"]
     assert not job.notebook.exists() and not job.html.exists()
-    import psutil
-
-    left = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
-    assert not [line for line in left if "forkserver" in line], left  # the fork server was stopped
+    assert fork_servers_left() == []
     with pytest.raises(CaseFileError) as failed:
         render.series_job(["fx-lung-egfr", "../x"], root=project)  # a path for an id fails at once
     assert "not a case id" in failed.value.errors[0]
@@ -188,8 +199,6 @@ def test_packed_bytes_of_another_drug_reference_are_not_used(project):
 
 
 def test_ctrl_c_during_the_check_stops_the_fork_server_and_starts_no_kernel(project, monkeypatch):
-    import psutil
-
     from caseseries.outputs import kernels, render
 
     def interrupted(*args):
@@ -205,17 +214,6 @@ def test_ctrl_c_during_the_check_stops_the_fork_server_and_starts_no_kernel(proj
         render.run([render.series_job(root=project)], progress=io.StringIO())
     assert started == []
     deadline = time.monotonic() + 10  # killed, not waited for: gone once the signal is delivered
-
-    def servers() -> list[str]:
-        found = []
-        for child in psutil.Process().children(recursive=True):
-            try:
-                if child.status() != psutil.STATUS_ZOMBIE and "forkserver" in " ".join(child.cmdline()):
-                    found.append(child.pid)
-            except psutil.Error:  # ended meanwhile
-                continue
-        return found
-
-    while servers() and time.monotonic() < deadline:
+    while fork_servers_left() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert servers() == []
+    assert fork_servers_left() == []
