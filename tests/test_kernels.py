@@ -386,7 +386,12 @@ def test_a_forked_kernel_ends_at_once_with_its_output_flushed_and_no_clean_up(tm
     try:
         pid = server.fork([sys.executable, "-m", "ends"], str(tmp_path), None, str(tmp_path / "kernel.log"))
         deadline = time.monotonic() + 30
-        while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        while True:
+            try:
+                if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.NoSuchProcess:  # ended and reaped by the server
+                break
             assert time.monotonic() < deadline, "the kernel did not end"
             time.sleep(0.05)
     finally:
