@@ -399,3 +399,29 @@ def test_a_forked_kernel_ends_at_once_with_its_output_flushed_and_no_clean_up(tm
     assert server.process.returncode == 0
     assert (tmp_path / "kernel.log").read_text() == "last words, no newline"
     assert not (tmp_path / "clean-up-ran").exists()
+
+
+def test_the_server_imports_with_the_collector_off_and_a_kernel_collects_less_often(tmp_path):
+    """The imports run with the collector off and are frozen (nothing of them is collected or copied on write);
+    a forked kernel has the collector on, at forkserver.GC_THRESHOLD: it runs one notebook, then ends."""
+    import json as _json
+
+    from caseseries.outputs.forkserver import GC_THRESHOLD, ForkServer
+
+    (tmp_path / "probe.py").write_text("import gc, json\n"
+                                       "json.dump({'enabled': gc.isenabled()}, open('imports.json', 'w'))\n")
+    (tmp_path / "kernel.py").write_text("import gc, json\n"
+                                        "json.dump({'enabled': gc.isenabled(), 'threshold': gc.get_threshold(),\n"
+                                        "           'frozen': gc.get_freeze_count()}, open('kernel.json', 'w'))\n")
+    server = ForkServer([sys.executable, "-m", "kernel"], ["import probe"], tmp_path, tmp_path / "server.log")
+    try:
+        server.fork([sys.executable, "-m", "kernel"], str(tmp_path), None, str(tmp_path / "kernel.log"))
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "kernel.json").exists() or not (tmp_path / "kernel.json").read_text():
+            assert time.monotonic() < deadline, "the kernel did not run"
+            time.sleep(0.05)
+    finally:
+        server.close()
+    assert _json.loads((tmp_path / "imports.json").read_text()) == {"enabled": False}
+    kernel = _json.loads((tmp_path / "kernel.json").read_text())
+    assert kernel["enabled"] and tuple(kernel["threshold"]) == GC_THRESHOLD and kernel["frozen"] > 0

@@ -168,3 +168,20 @@ def test_a_render_hands_the_gil_over_sooner_and_then_as_before():
             assert sys.getswitchinterval() == pytest.approx(rendering.SWITCH_SECONDS)
             raise RuntimeError("a job failed")
     assert sys.getswitchinterval() == before
+
+
+def test_a_render_collects_less_often_and_then_as_before():
+    """While a render runs (the cases it checks live until it ends), the collector's thresholds are
+    forkserver.GC_THRESHOLD; afterwards, even after a failure, the process's own are back."""
+    import gc
+
+    from caseseries.outputs import render as rendering
+    from caseseries.outputs.forkserver import GC_THRESHOLD
+
+    before = gc.get_threshold()
+    assert before != GC_THRESHOLD
+    with pytest.raises(RuntimeError):
+        with rendering.collected_less_often():
+            assert gc.get_threshold() == GC_THRESHOLD
+            raise RuntimeError("a job failed")
+    assert gc.get_threshold() == before

@@ -47,6 +47,9 @@ PARENT = "JPY_PARENT_PID"
 # ipykernel's own modules, loaded by the launcher at start-up: imported ahead like a template's.
 KERNEL_IMPORTS = ["import ipykernel.kernelapp", "import ipykernel.ipkernel", "import ipykernel.zmqshell"]
 READY_SECONDS = 120  # for the imports, then for each fork; past it, the kernel is launched as usual
+# A render's objects (cases, timelines, figures) mostly live until its process ends, so the collector's frequent
+# passes over them find little (Python's default: a pass every 700 new containers, 10-20% of a series render).
+GC_THRESHOLD = (10_000, 10, 10)
 
 
 class ForkServerError(RuntimeError):
@@ -171,8 +174,10 @@ def serve(requests, answers) -> dict | None:
     for line in requests:
         request = json.loads(line)
         if "imports" in request:
+            gc.disable()  # what the imports make lives on: collecting it meanwhile finds nothing
             _import(request["imports"])
             gc.freeze()  # the collector leaves what the imports made alone: a kernel does not copy it all on write
+            gc.enable()
             answer = {"ready": True}
         elif threading.active_count() > 1:
             answer = {"error": f"{threading.active_count()} threads running: a fork would keep only one"}
@@ -199,6 +204,7 @@ def become_kernel(module: str, request: dict) -> None:
     import runpy
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # a kernel waits for its own subprocesses
+    gc.set_threshold(*GC_THRESHOLD)  # a kernel runs one notebook, then ends
     os.setsid()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)

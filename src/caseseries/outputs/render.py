@@ -17,6 +17,7 @@ killed process is removed by the next render.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ from caseseries.model.checked import CaseCheck
 from caseseries.model.load import CaseFileError, each_or_errors, find_case
 from caseseries.model.files import RenderError, check_writable, reason as _reason, shown as _shown, write_atomic
 from caseseries.model.paths import CASE_ID, NEUTRAL_STEM, CaseIdError, case_files, check_case_id, neutral_stem, project_root
+from caseseries.outputs.forkserver import GC_THRESHOLD
 
 KERNEL = "caseseries"
 CELL_SECONDS = 900  # a cell still running after this fails its render: a lost reply must not hang make for ever
@@ -142,7 +144,7 @@ def run(jobs: list[Job], progress=sys.stderr) -> None:
     check_writable([p for job in jobs for p in (job.notebook, job.html, job.slides) if p is not None])
     if not jobs:
         return
-    with gil_handed_over_sooner(), kernels_for(jobs) as pool:  # the fork server imports while papermill is imported
+    with gil_handed_over_sooner(), collected_less_often(), kernels_for(jobs) as pool:  # the fork server imports while papermill is imported
         import papermill  # heavy: imported only when rendering
 
         ran = None  # the job before, its notebook run: (n, job, notebook, when it started)
@@ -180,6 +182,18 @@ def gil_handed_over_sooner():
         yield
     finally:
         sys.setswitchinterval(before)
+
+
+@contextmanager
+def collected_less_often():
+    """The collector's thresholds at forkserver.GC_THRESHOLD while a render runs (the cases it checks live until
+    it ends), then as they were."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def write_job(n: int, job: Job, nb: nbformat.NotebookNode, started: float, total: int, progress) -> None:
