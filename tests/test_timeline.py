@@ -545,6 +545,26 @@ def test_an_item_bounded_after_one_drawn_late_is_drawn_in_the_middle_of_what_is_
     assert [e.id for e in tl.entries] == ["a", "x", "y", "z"]
 
 
+def test_an_item_stated_before_one_drawn_at_the_same_place_is_listed_before_it():
+    # c on or before b, b on or before a (the undated origin): each is drawn at the last day it can be, a's,
+    # and listed one step before what it is stated to precede, so the order read is the order stated
+    tl = timeline(make_case(events=[("a", "unknown"), ("d", "on or after a"), ("b", "on or before a"),
+                                    ("c", "on or before b")]))
+    a, d, b, c = (tl.at(("events", i, "date")) for i in range(4))
+    assert a.position == b.position == c.position == d.position == 0
+    assert (c.depth, b.depth, a.depth, d.depth) == (-2, -1, 0, 1)
+    assert [e.id for e in tl.entries] == ["c", "b", "a", "d"]
+
+
+def test_an_item_stated_before_one_drawn_earlier_keeps_its_place():
+    # 'before x + 0.5 months' places nothing before x (precedes()): drawn at its last day, after x; an item
+    # drawn before what it precedes (x - 1 month) needs no step: both keep the order of their positions
+    tl = timeline(make_case(events=[("x", "2019-05-10"), ("y", "before x + 0.5 months"), ("w", "x - 1 month")]))
+    x, y, w = (tl.at(("events", i, "date")) for i in range(3))
+    assert (x.depth, y.depth, w.depth) == (0, 0, 0)
+    assert [e.id for e in tl.entries] == ["w", "x", "y"]
+
+
 def test_dates_on_the_case_axis_sort_before_those_of_an_undated_origin_and_unplaced_last():
     tl = timeline(make_case(events=[("late", "2030"), ("start", "unknown"), ("rel", "start + 1 month")]))
     late, rel = tl.at(("events", 0, "date")), tl.at(("events", 2, "date"))

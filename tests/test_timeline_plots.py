@@ -151,6 +151,19 @@ def test_on_or_before_is_drawn_at_its_bound_with_an_arrow_to_earlier(forms):
     assert fig.axes[-1].get_xlim()[0] <= tip
 
 
+def test_a_course_known_only_to_start_before_an_item_is_a_tick_at_its_bound_with_an_arrow_to_earlier():
+    # crt: "on or before crt-fail", itself "on or before rit-0", the origin (x = 0); rt-local "on or after rit-0"
+    fig = timeline_figure(fixture("plots-course-before"))
+    assert mark_x(fig, "radiotherapy:1:tick") == pytest.approx(0.0)
+    base, tip = arrow(fig, "radiotherapy:1:arrow-start")
+    assert base == pytest.approx(0.0) and tip < base
+    assert fig.axes[0].get_xlim()[0] <= tip  # inside the axes, not cut off
+    assert not found(fig, "radiotherapy:1:arrow")  # nothing says when it ended: no arrow to later
+    base, tip = arrow(fig, "radiotherapy:0:arrow")  # on or after the origin: an arrow to later only
+    assert base == pytest.approx(0.0) and tip > base
+    assert not found(fig, "radiotherapy:0:arrow-start")
+
+
 # ---------------------------------------------------------------- nothing before what it follows
 
 

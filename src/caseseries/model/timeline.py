@@ -423,6 +423,11 @@ class Timeline:
                     position = (w.position + min(raw.latest, self._limit.get(item_id, INF))) / 2
                 position = w.position if position is None else max(position, w.position)
                 depth = max(depth, w.depth + 1)
+        for a in precedes(spec):  # stated before an item drawn at the same place: listed one step before it
+            w = self._anchor_when(a) if a in self._anchors else None
+            if w is not None and w.axis == raw.axis and w.position is not None and position is not None \
+                    and position >= w.position:
+                depth = min(depth, w.depth - 1)
         return When(raw.axis, raw.earliest, raw.latest, _precision(spec, raw), str(spec), self._words(spec, raw),
                     position, depth, raw.follows, raw.open_end, raw.open_start)
 

@@ -480,11 +480,14 @@ def _draw_course(ax, frame: Frame, course: Course, y: float, colour) -> _Label:
     """A course: pale bands over its imprecise start and end, a solid bar between their positions.
 
     No end: a start tick only, "(end not reported)". Ongoing or open end: an arrow past
-    the end. A reported duration: a full bar to the end it gives, dotted. Returns its label.
+    the end; a start known on one side only: an arrow before it. A reported duration: a full
+    bar to the end it gives, dotted. Returns its label.
     """
     entry, start, end, x = course.entry, course.start, course.end, frame.x
     sx = x(start.position)
     _band(ax, frame, start, y, colour, _gid(entry, "start-band"), lw=10, alpha=0.3)
+    if start.open_start:  # known only to start on or before a date: an arrow to earlier, as a point has
+        _arrow(ax, frame, sx, y, colour, _gid(entry, "arrow-start"), direction=-1)
     if end is None:
         ax.plot([sx], [y], marker="|", markersize=14, markeredgewidth=3, color=colour, linestyle="none",
                 gid=_gid(entry, "tick"))
