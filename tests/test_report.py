@@ -247,3 +247,16 @@ def test_a_table_of_any_column_types_reads_as_its_values():
     assert rows == [["3", "1.5", "yes", "Results, ¶2"], ["4", "—", "—", "Table 1"]]
     numbers = pd.DataFrame({"cycles_given": [5, 6], "total_dose_gy": [50.4, 10.0]})  # one float block per row
     assert _parts(report.table_html(numbers))[0][2] == [["5", "50.4"], ["6", "10"]]
+
+
+def test_the_courses_show_concurrent_chemotherapy_only_when_a_course_states_it(cases):
+    from caseseries.model.case import Case
+
+    html = report.radiotherapy_table(cases["fx-cervix-calendar"])._repr_html_()
+    assert "Concurrent chemotherapy" in html and "weekly cisplatin" in html
+    stated = cases["fx-cervix-calendar"]
+    silent = Case.model_validate({**stated.model_dump(by_alias=True, exclude_none=True),
+                                  "radiotherapy": [c.model_dump(by_alias=True, exclude_none=True,
+                                                                exclude={"concurrent_chemotherapy"})
+                                                   for c in stated.radiotherapy]})
+    assert "Concurrent chemotherapy" not in report.radiotherapy_table(silent)._repr_html_()

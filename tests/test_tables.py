@@ -70,6 +70,14 @@ def test_radiotherapy_total_dose_per_fraction_bed_and_eqd2(cases, case_id, cours
     assert row.eqd2_gy == pytest.approx(round(bed(total, d) / 1.2, 1))  # EQD2 = BED / (1 + 2/10)
 
 
+def test_a_course_gives_its_concurrent_chemotherapy_as_worded_on_each_of_its_rows(cases):
+    rt = tables.radiotherapy_table(cases["fx-cervix-calendar"])
+    assert set(rt[rt.course == "pelvic-imrt"].concurrent_chemotherapy) == {"weekly cisplatin"}
+    assert rt[rt.course == "vault-brachy"].concurrent_chemotherapy.isna().all()  # not stated: absent
+    rt = tables.radiotherapy_table(cases["fx-lung-egfr"])
+    assert set(rt.concurrent_chemotherapy) == {"none"}
+
+
 def test_regimen_table_has_one_row_per_agent(cases):
     r = tables.regimen_table(cases["fx-cervix-calendar"])
     assert len(r) == 1 + 3 + 1  # weekly cisplatin; paclitaxel + carboplatin + pembrolizumab; pembrolizumab

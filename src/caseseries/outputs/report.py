@@ -114,7 +114,8 @@ HEADERS = {
     "regimen": "Regimen", "setting": "Setting", "drug": "Drug", "dose": "Dose", "route": "Route", "days": "Days",
     "cycle_days": "Cycle length (days)", "cycles_planned": "Cycles planned", "cycles_given": "Cycles given",
     "reason_stopped": "Reason stopped", "response": "Response", "radiotherapy": "Radiotherapy within it",
-    "course": "Course", "technique": "Technique", "energy": "Energy", "target": "Target",
+    "course": "Course", "technique": "Technique", "energy": "Energy",
+    "concurrent_chemotherapy": "Concurrent chemotherapy", "target": "Target",
     "total_dose_gy": "Total dose (Gy)", "fractions": "Fractions", "dose_per_fraction_gy": "Dose per fraction (Gy)",
     "schedule": "Schedule", "bed_gy": "BED (Gy, α/β 10)", "eqd2_gy": "EQD2 (Gy, α/β 10)",
     "term": "Adverse event", "observed": "Observed", "grade": "Grade", "attribution": "Attribution",
@@ -516,7 +517,8 @@ REGIMEN_PARTS = (
                               "cycles_given", "notes", "locator")),
 )
 RADIOTHERAPY_PARTS = (
-    Part("Courses", ("course", "kind", "technique", "energy", "regimen", "start", "end", "course_locator"),
+    Part("Courses", ("course", "kind", "technique", "energy", "regimen", "concurrent_chemotherapy", "start", "end",
+                     "course_locator"),
          once_per="course"),
     Part("Targets and doses", ("course", "target", "total_dose_gy", "fractions", "dose_per_fraction_gy", "schedule",
                                "bed_gy", "eqd2_gy", "notes", "locator")),
@@ -537,7 +539,8 @@ def radiotherapy_table(case: Case) -> ReportTable | HTML:
     frame = _quoted(tables.radiotherapy_table(case), case, "radiotherapy")
     if not frame.empty:
         frame = frame.join(_item_where(case.radiotherapy, frame["course"], "course"))
-    return _shown(frame, "No radiotherapy course is reported with its doses.", if_any=("regimen", "notes"),
+    return _shown(frame, "No radiotherapy course is reported with its doses.",
+                  if_any=("regimen", "concurrent_chemotherapy", "notes"),
                   parts=RADIOTHERAPY_PARTS)
 
 

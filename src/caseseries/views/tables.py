@@ -245,7 +245,8 @@ def display_unit(unit: str | None) -> str | None:
     return ("µg" + unit[2:] if unit.startswith("ug") else unit).replace("m2", "m²")
 
 
-RADIOTHERAPY_COLUMNS = ["course", "kind", "technique", "energy", "regimen", "start", "end", "target",
+RADIOTHERAPY_COLUMNS = ["course", "kind", "technique", "energy", "regimen", "concurrent_chemotherapy", "start", "end",
+                        "target",
                         "total_dose_gy", "fractions", "dose_per_fraction_gy", "schedule", "bed_gy", "eqd2_gy",
                         "notes", "locator"]
 
@@ -254,7 +255,7 @@ def radiotherapy_table(case: Case, reference=None) -> pd.DataFrame:
     """One row per target, in the order the courses start; BED and EQD2 at α/β = 10, rounded to 0.1 Gy.
 
     ``kind`` reads 'radiotherapy (kind not stated)' when the source does not give it; ``regimen`` is the
-    name of the regimen the course is part of. A target whose dose the source does not give reads
+    name of the regimen the course is part of; ``concurrent_chemotherapy`` as the case file words it. A target whose dose the source does not give reads
     'not stated' in its dose cells, with no BED or EQD2; a course with no target has one row, target
     'not stated'. ``notes``: the course's notes (on its first row) and the target's.
     """
@@ -267,6 +268,7 @@ def radiotherapy_table(case: Case, reference=None) -> pd.DataFrame:
         course = {"course": c.id, "kind": KIND_NOT_STATED if c.kind == NOT_STATED else c.kind,
                   "technique": c.technique, "energy": c.energy,
                   "regimen": protocol_name(regimen, reference) if regimen is not None else None,
+                  "concurrent_chemotherapy": c.concurrent_chemotherapy,
                   "start": words(span.start) or NOT_REPORTED, "end": end_words(span)}
         for k, t in enumerate(c.targets):
             total, per_fraction = metrics.total_dose(t), metrics.dose_per_fraction(t)
