@@ -84,7 +84,7 @@ class When:
     stated: str
     words: str
     position: float | None
-    depth: int = 0
+    depth: int = 0  # the stated order at one position: one more than what it follows, one less than what it precedes
     follows: tuple[str, ...] = ()
     open_end: bool = False
     open_start: bool = False
@@ -319,7 +319,7 @@ class Timeline:
         """Every dated item (events, courses, imaging, markers, adverse events) in display order.
 
         Ordered by drawing position, then by the stated order (an item after X comes
-        after X), then by file order. Items that cannot be placed are in ``unplaced``.
+        after X, one stated before X comes before it), then by file order. Items that cannot be placed are in ``unplaced``.
         """
         out = []
         for field in ("events", "regimens", "radiotherapy"):
