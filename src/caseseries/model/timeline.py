@@ -319,7 +319,8 @@ class Timeline:
         """Every dated item (events, courses, imaging, markers, adverse events) in display order.
 
         Ordered by drawing position, then by the stated order (an item after X comes
-        after X, one stated before X comes before it), then by file order. Items that cannot be placed are in ``unplaced``.
+        after X, one stated before X comes before it), then by file order. Items that
+        cannot be placed are in ``unplaced``.
         """
         out = []
         for field in ("events", "regimens", "radiotherapy"):
