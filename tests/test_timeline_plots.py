@@ -164,6 +164,15 @@ def test_a_course_known_only_to_start_before_an_item_is_a_tick_at_its_bound_with
     assert not found(fig, "radiotherapy:0:arrow-start")
 
 
+def test_two_courses_that_would_read_the_same_are_told_apart_by_their_ids():
+    fig = timeline_figure(fixture("plots-course-before"))  # two courses of radiotherapy, kind not stated
+    labels = {gid: one(fig, f"radiotherapy:{i}:label").get_text() for i, gid in ((0, "rt-local"), (1, "crt"))}
+    assert labels == {"rt-local": "radiotherapy (kind not stated) [rt-local] (end not reported)",
+                      "crt": "radiotherapy (kind not stated) [crt] (end not reported)"}
+    fig = timeline_figure(fixture("plots-forms"))  # courses that read differently keep their names alone
+    assert not [t for t in fig.findobj(lambda a: str(a.get_gid()).endswith(":label")) if "[" in t.get_text()]
+
+
 # ---------------------------------------------------------------- nothing before what it follows
 
 

@@ -18,7 +18,8 @@ import functools
 import io
 import math
 import textwrap
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 import matplotlib
 import matplotlib.text
@@ -387,7 +388,8 @@ def courses(case: Case) -> list[Course]:
             out.append(Course(e, lane_of_regimen(e.item.modality), item_name("regimens", e.item, case)))
         elif e.field == "radiotherapy":
             out.append(Course(e, "radiotherapy", item_name("radiotherapy", e.item, case)))
-    return out
+    names = Counter(c.name for c in out)  # two courses that would read the same are told apart by their ids
+    return [replace(c, name=f"{c.name} [{c.entry.id}]") if names[c.name] > 1 and c.entry.id else c for c in out]
 
 
 def _points(tl: Timeline) -> list[tuple[Entry, str, str, str]]:
