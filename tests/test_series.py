@@ -121,6 +121,7 @@ def test_stage_treatment_before_immunotherapy_radiotherapy_and_iraes(table):
         "1: weekly cisplatin (adjuvant, concurrent with pelvic radiotherapy)"
     rt = table.loc[CERVIX, "radiotherapy"]
     assert "pelvic PTV 50.4 Gy/28 F" in rt and "vaginal cuff 6 Gy per fraction × 4" in rt
+    assert rt.count("concurrent chemotherapy") == 1 and "concurrent chemotherapy: weekly cisplatin" in rt  # as worded
     assert "right frontal metastasis 24 Gy/3 F" in table.loc[LUNG, "radiotherapy"]
     # the neutropenia is attributed to cisplatin: not immune-related
     assert table.loc[CERVIX, "immune-related adverse events"] == \

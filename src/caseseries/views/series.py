@@ -474,7 +474,8 @@ def _regimens_before(case: Case, c: Clock, first, reference: drug_ref.Reference)
 
 
 def _radiotherapy(case: Case, tl: Timeline, reference: drug_ref.Reference) -> str:
-    """Each course: what it is (and the regimen it is part of), when, each target with its dose as stated."""
+    """Each course: what it is (and the regimen it is part of), when, its concurrent chemotherapy as worded, each
+    target with its dose as stated."""
     courses = []
     for i, c in enumerate(case.radiotherapy):
         doses = []
@@ -491,6 +492,8 @@ def _radiotherapy(case: Case, tl: Timeline, reference: drug_ref.Reference) -> st
         name = course_name(c)
         regimen = regimen_of(case, c)
         part = f", part of {protocol_name(regimen, reference)}" if regimen is not None else ""
+        if c.concurrent_chemotherapy:
+            part += f"; concurrent chemotherapy: {c.concurrent_chemotherapy}"
         courses.append(f"{name} ({when}{part}): " + ("; ".join(doses) or "dose not reported"))
     return " | ".join(courses) or NOT_REPORTED
 
