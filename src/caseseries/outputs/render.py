@@ -144,7 +144,8 @@ def run(jobs: list[Job], progress=sys.stderr) -> None:
     check_writable([p for job in jobs for p in (job.notebook, job.html, job.slides) if p is not None])
     if not jobs:
         return
-    with gil_handed_over_sooner(), collected_less_often(), kernels_for(jobs) as pool:  # the fork server imports while papermill is imported
+    # the fork server imports while papermill is imported
+    with gil_handed_over_sooner(), collected_less_often(), kernels_for(jobs) as pool:
         import papermill  # heavy: imported only when rendering
 
         ran = None  # the job before, its notebook run: (n, job, notebook, when it started)

@@ -246,18 +246,18 @@ def display_unit(unit: str | None) -> str | None:
 
 
 RADIOTHERAPY_COLUMNS = ["course", "kind", "technique", "energy", "regimen", "concurrent_chemotherapy", "start", "end",
-                        "target",
-                        "total_dose_gy", "fractions", "dose_per_fraction_gy", "schedule", "bed_gy", "eqd2_gy",
-                        "notes", "locator"]
+                        "target", "total_dose_gy", "fractions", "dose_per_fraction_gy", "schedule", "bed_gy",
+                        "eqd2_gy", "notes", "locator"]
 
 
 def radiotherapy_table(case: Case, reference=None) -> pd.DataFrame:
     """One row per target, in the order the courses start; BED and EQD2 at α/β = 10, rounded to 0.1 Gy.
 
     ``kind`` reads 'radiotherapy (kind not stated)' when the source does not give it; ``regimen`` is the
-    name of the regimen the course is part of; ``concurrent_chemotherapy`` as the case file words it. A target whose dose the source does not give reads
-    'not stated' in its dose cells, with no BED or EQD2; a course with no target has one row, target
-    'not stated'. ``notes``: the course's notes (on its first row) and the target's.
+    name of the regimen the course is part of; ``concurrent_chemotherapy`` as the case file words it. A
+    target whose dose the source does not give reads 'not stated' in its dose cells, with no BED or EQD2; a
+    course with no target has one row, target 'not stated'. ``notes``: the course's notes (on its first row)
+    and the target's.
     """
     tl = timeline(case)
     reference = drugs.view_reference(reference)
