@@ -20,6 +20,8 @@ from caseseries.model.timeline import timeline
 from conftest import FIXTURE, FIXTURE_CASES, copy_fixture_project, published_ids, run_cli
 from test_spoilers import _fixtures, _published, _synthetic, derived_numbers, split_facts, tokens
 
+TIMELINE_FIXTURES = FIXTURE_CASES.parents[2] / "timeline"
+
 TEMPLATE_WORDS = set().union(*(tokens(p.read_text(encoding="utf-8"))
                                for p in [*(stagedeck.TEMPLATES.glob("*.j2")), stagedeck.TEMPLATES.parents[2] / "views" / "stages.py",
                                          stagedeck.TEMPLATES.parents[1] / "stagedeck.py"]))
@@ -79,6 +81,19 @@ def test_every_fact_of_the_case_is_shown_by_the_end(case):
     shown = " ".join(" ".join(audience(body).split()) for _, _, body in slides(deck))
     missing = [row.label for _, row in chronology(case).iterrows() if " ".join(row.label.split()) not in shown]
     assert not missing, missing
+
+
+@pytest.mark.parametrize("case", _published() + _fixtures() + [load_case(TIMELINE_FIXTURES / "plots-course-before.yaml")],
+                         ids=lambda c: c.case_id)
+def test_every_row_of_the_chronology_is_shown_once_known_or_revealed(case):
+    """Rows are told apart by the item they are, not by their words: of two courses that read the same (kind not
+    stated, one locator), each is shown, once (stage 1's known rows, then each stage's reveal)."""
+    from caseseries.views.stages import _key, chronology
+
+    staged = stages(case)
+    shown = [_key(r) for _, r in staged[0].new_rows.iterrows()]
+    shown += [_key(r) for s in staged for _, r in s.revealed_rows.iterrows()]
+    assert sorted(shown, key=str) == sorted((_key(r) for _, r in chronology(case).iterrows()), key=str)
 
 
 def test_stages_follow_the_questions_in_time_order_with_answers_only_in_the_notes():

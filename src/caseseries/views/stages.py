@@ -23,7 +23,10 @@ from caseseries.model.timeline import Timeline, When, timeline
 
 MAX_FALLBACK_STAGES = 4
 FALLBACK_QUESTION = "What would you recommend at this point, and why?"
-ROW_KEY = ("lane", "kind", "label", "locator")  # a row is new when no earlier view had it
+# A row is new when no earlier view had it. A dated item with an id is the same row in every view (a course shown
+# as ongoing earlier, once its end is known); one without (a marker, an adverse event) by what it says and where.
+ROW_KEY = ("field", "id")
+FALLBACK_KEY = ("field", "lane", "kind", "label", "locator", "stated")
 
 
 @dataclass(frozen=True)
@@ -105,13 +108,17 @@ def _first_point(case: Case, tl: Timeline) -> list[tuple[When, Locator | None]]:
 
 
 def chronology(case: Case) -> pd.DataFrame:
-    """The chronology rows a stage shows: when, what, details, where in the source and its quote."""
-    return api.frame("chronology", case)[["when", "lane", "kind", "label", "locator", "quote"]]
+    """The chronology rows a stage shows: when, what, details, where in the source and its quote; with the
+    field, id and stated date that tell rows apart across views."""
+    return api.frame("chronology", case)[["field", "id", "when", "lane", "kind", "label", "locator", "stated",
+                                          "quote"]]
 
 
 def _key(row) -> tuple:
-    """A row's identity across views: a course shown as ongoing earlier is the same row once its end is known."""
-    return tuple(str(row[k]).removesuffix(tables.ONGOING) for k in ROW_KEY)
+    """A row's identity across views (ROW_KEY, else FALLBACK_KEY): two courses that read the same are two rows."""
+    if isinstance(row["id"], str) and row["id"]:
+        return tuple(row[k] for k in ROW_KEY)
+    return tuple(str(row[k]).removesuffix(tables.ONGOING) for k in FALLBACK_KEY)
 
 
 def _new(rows: pd.DataFrame, seen: set[tuple]) -> pd.DataFrame:
