@@ -161,7 +161,7 @@ class Kernels:
     has beyond this process's): :meth:`take` one per job.
 
     Entering starts the fork server (:mod:`caseseries.outputs.forkserver`: the imports of every job,
-    done once), then, while it imports, works out the kernels' environments when ``envs`` is a function
+    done once), then, while it imports, works out the kernels' environments by calling ``envs``
     (a render checks its case files there: no kernel has started if that fails), and without a server
     starts the first kernel; taking kernel n starts it if it is not started yet
     (render.run takes a job's kernel while the job before runs). Kernels are launched and waited for
@@ -172,11 +172,12 @@ class Kernels:
     """
 
     def __init__(self, imports: list[list[str]], kernel_name: str, cwd: Path, folder: Path, sockets: Path,
-                 envs: list[dict[str, str]] | Callable[[], list[dict[str, str]]] | None = None):
+                 envs: Callable[[], list[dict[str, str]]] | None = None):
         self.warm_ups = [warm_up_code(statements) for statements in imports]
         self.imports = list(dict.fromkeys(statement for statements in imports for statement in statements))
         self.forkserver: ForkServer | None = None
-        self.envs = envs or [{} for _ in imports]  # each kernel's environment beyond this process's (or a function)
+        self._envs = envs or (lambda: [{} for _ in imports])  # each kernel's environment beyond this process's
+        self.envs: list[dict[str, str]] = []
         self.kernel_name = kernel_name
         self.cwd = Path(cwd)
         self.folder = Path(folder)
@@ -191,12 +192,11 @@ class Kernels:
         self.loop = asyncio.new_event_loop()
         self.context = zmq.asyncio.Context()
         self.forkserver = self._forkserver()
-        if callable(self.envs):
-            try:
-                self.envs = self.envs()
-            except BaseException as exc:  # the server stopped as on leaving: killed on Ctrl-C
-                self.__exit__(type(exc), exc, exc.__traceback__)
-                raise
+        try:
+            self.envs = self._envs()
+        except BaseException as exc:  # the server stopped as on leaving: killed on Ctrl-C
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         if self.forkserver is None:
             self._start_up_to(1)
         return self
